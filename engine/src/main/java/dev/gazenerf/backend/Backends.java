@@ -87,6 +87,30 @@ public final class Backends {
         }
     }
 
+    /**
+     * One line per OpenCL device (index, platform, name, type, limits), or an empty list when OpenCL or its
+     * devices are missing; {@link #openClUnavailableReason()} then says why.
+     */
+    @SuppressWarnings("unchecked")
+    public static List<String> openClDevices() {
+        try {
+            Class<?> c = Class.forName("dev.gazenerf.backend.OpenClBackend");
+            return (List<String>) c.getMethod("listDevices").invoke(null);
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return List.of();
+        }
+    }
+
+    /** Null when an OpenCL device can be used, otherwise why not (never throws). */
+    public static String openClUnavailableReason() {
+        try {
+            Class<?> c = Class.forName("dev.gazenerf.backend.OpenClBackend");
+            return (String) c.getMethod("unavailableReason").invoke(null);
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return "the OpenCL backend is not in this build (" + e + ")";
+        }
+    }
+
     private static Backend instantiate(String className, String name) {
         try {
             return (Backend) Class.forName(className).getConstructor().newInstance();
