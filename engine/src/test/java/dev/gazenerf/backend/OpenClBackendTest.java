@@ -33,9 +33,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class OpenClBackendTest {
     /**
      * gemm: |opencl - scalar| <= GEMM_REL * sum_p |a_ip b_pj| (the error scale of a float dot product; the
-     * device may fuse multiply-add). Worst measured: 1.74e-7 over all shapes here.
+     * device may fuse multiply-add). Worst measured: 2.05e-7 over all shapes here.
      */
-    private static final float GEMM_REL = 3.5e-7f;
+    private static final float GEMM_REL = 4e-7f;
     /**
      * Element-wise math with exp/sin/cos evaluated in double and rounded (bias + sigmoid, frequency encoding):
      * relative error. Worst measured: 0 (identical bits) for sigmoid and the encoding; allowed one float ulp
@@ -79,7 +79,8 @@ class OpenClBackendTest {
     // ------------------------------------------------------------------ gemm
 
     private static final int[][] GEMM_SHAPES = {
-            {1, 1, 1}, {1, 7, 3}, {5, 1, 9}, {13, 17, 19}, {32, 32, 32}, {33, 31, 65}, {70, 45, 100}, {3, 4, 0}, {128, 96, 200}};
+            {1, 1, 1}, {1, 7, 3}, {5, 1, 9}, {13, 17, 19}, {32, 32, 32}, {33, 31, 65}, {70, 45, 100}, {3, 4, 0}, {128, 96, 200},
+            {64, 64, 64}, {65, 129, 63}};
 
     @Test
     void gemmAllFormsMatchScalar() {
@@ -594,19 +595,22 @@ class OpenClBackendTest {
 
     @Test
     void gemmTileComesFromTheDeviceLimits() {
-        // a GPU like an H100: 1024 items per group, 48 KiB local memory
-        assertEquals(32, OpenClBackend.gemmTile(1024, new int[]{1024, 1024, 64}, 48 << 10));
-        // 256 items per group (many AMD and mobile GPUs)
-        assertEquals(16, OpenClBackend.gemmTile(256, new int[]{256, 256, 256}, 64 << 10));
+        // a GPU like an H100: 1024 items per group, 48 KiB local memory: 64 x 64 blocks, 16 x 16 items, 32 KiB
+        assertEquals(64, OpenClBackend.gemmTile(1024, new int[]{1024, 1024, 64}, 48 << 10));
+        // 256 items per group and 64 KiB (many AMD GPUs): still 16 x 16 items
+        assertEquals(64, OpenClBackend.gemmTile(256, new int[]{256, 256, 256}, 64 << 10));
+        // 64 items per group: 8 x 8 items of 4 x 4 outputs
+        assertEquals(32, OpenClBackend.gemmTile(64, new int[]{64, 64, 64}, 64 << 10));
         // PoCL on a CPU: 4096 items, 1 MiB local memory: capped at MAX_GEMM_TILE
         assertEquals(OpenClBackend.MAX_GEMM_TILE, OpenClBackend.gemmTile(4096, new int[]{4096, 4096, 4096}, 1 << 20));
-        // little local memory: two 16x16 float tiles (2 KiB) fit in half of 4 KiB, 32x32 would not
-        assertEquals(16, OpenClBackend.gemmTile(1024, new int[]{1024, 1024, 64}, 4 << 10));
-        // a narrow second dimension limits the tile
-        assertEquals(8, OpenClBackend.gemmTile(1024, new int[]{1024, 8, 1}, 48 << 10));
-        // odd work-group limits round down to a power of two
-        assertEquals(8, OpenClBackend.gemmTile(100, new int[]{100, 100, 100}, 48 << 10));
-        assertEquals(1, OpenClBackend.gemmTile(1, new int[]{1, 1, 1}, 48 << 10));
+        // 16 KiB local memory: two 32 x 32 float tiles (8 KiB) fit in three quarters, two 64 x 64 (32 KiB) do not
+        assertEquals(32, OpenClBackend.gemmTile(1024, new int[]{1024, 1024, 64}, 16 << 10));
+        // a narrow second work-item dimension limits the tile: edge 2 -> tile 8
+        assertEquals(8, OpenClBackend.gemmTile(1024, new int[]{1024, 2, 1}, 48 << 10));
+        // odd work-group limits round down to a power of two: 100 items -> edge 8 -> tile 32
+        assertEquals(32, OpenClBackend.gemmTile(100, new int[]{100, 100, 100}, 48 << 10));
+        // a one-item work-group still works, with the smallest tile
+        assertEquals(4, OpenClBackend.gemmTile(1, new int[]{1, 1, 1}, 48 << 10));
     }
 
     // ------------------------------------------------------------------ helpers
