@@ -65,7 +65,22 @@ import dev.gazenerf.kernel.Activation;
  * {@link #range(int)} rounds the item count up to whole work-groups (guard with {@code getGlobalId() < items});
  * {@link #openClDevice()}, {@link #maxWorkGroupSize()}, {@link #maxWorkItemSizes()} and
  * {@link #localMemoryBytes()} give the device's limits for kernels that size their own work-groups.
- * Methods are synchronized: one backend runs one kernel at a time.
+ * Methods are synchronized: one backend runs one kernel at a time; {@link #close()} disposes every kernel
+ * prepared on it.
+ *
+ * <p>Pitfalls of Aparapi 3.0.2 found while writing these kernels:
+ * <ul>
+ *   <li>a static helper of another class must not call {@code java.lang.Math} (the translation fails); take
+ *       the transcendental in {@code run()} and pass it in, as {@link Activation#applyGivenExp} and
+ *       {@link dev.gazenerf.kernel.ScalarKernels#adamParamGivenSqrt} do. {@code Math} calls in {@code run()}
+ *       itself are fine; double math needs a device with fp64.</li>
+ *   <li>never bind one Java array to two fields: each field gets its own device buffer and only the first is
+ *       uploaded by {@code put} (copy the input, as this class does for aliasing arguments).</li>
+ *   <li>no allocation in {@code run()}: a kernel with {@code new float[..]} crashed the JVM (SIGSEGV) instead of
+ *       failing to translate.</li>
+ *   <li>Aparapi keeps device preferences per kernel class, so a kernel class serves one device per JVM at a
+ *       time (the most recently prepared).</li>
+ * </ul>
  */
 public final class OpenClBackend implements Backend {
     /**
