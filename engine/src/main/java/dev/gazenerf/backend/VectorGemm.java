@@ -43,7 +43,7 @@ final class VectorGemm {
     static final int NR = 4 * VL;
     /** The k block. Part of the definition of the result (block sums are added in order): never derive it from threads. */
     static final int KC = 384;
-    /** Rows of C per task for NT and NN. */
+    /** Most rows of C per task. */
     private static final int MC = 128;
     /** Columns of B packed per round for NT and NN. */
     private static final int NC = 12 * NR;
@@ -76,6 +76,7 @@ final class VectorGemm {
     private int jc;
     private int nc;
     private int panels;
+    private int mcBlock;
     private int blockStride;
     private int roundK0;
     private int roundBlocks;
@@ -148,9 +149,13 @@ final class VectorGemm {
                 if (bShared.length < need) {
                     bShared = new float[need];
                 }
-                // few row blocks (small m): also split the panels into groups, so every worker gets work
-                int rowBlocks = ceilDiv(m, MC);
-                panelGroups = parallel ? Math.min(panels, ceilDiv(2 * pool.threads(), rowBlocks)) : 1;
+                // blocks of at most MC rows, their count a multiple of the workers when that is possible; with
+                // fewer row blocks than workers (small m), also split the panels into groups
+                int threads = parallel ? pool.threads() : 1;
+                int rowBlocks = roundUp(Math.max(ceilDiv(m, MC), threads), threads);
+                mcBlock = roundUp(ceilDiv(m, rowBlocks), MR);
+                rowBlocks = ceilDiv(m, mcBlock);
+                panelGroups = rowBlocks < threads ? Math.min(panels, ceilDiv(threads, rowBlocks)) : 1;
                 int packs = roundBlocks * panels;
                 int blocks = rowBlocks * panelGroups;
                 if (parallel) {
@@ -181,8 +186,8 @@ final class VectorGemm {
     }
 
     private void rowBlock(int task, int worker) {
-        int ic = (task / panelGroups) * MC;
-        int mc = Math.min(MC, m - ic);
+        int ic = (task / panelGroups) * mcBlock;
+        int mc = Math.min(mcBlock, m - ic);
         int group = task % panelGroups;
         int j0 = (int) ((long) panels * group / panelGroups) * NR;
         int j1 = Math.min(nc, (int) ((long) panels * (group + 1) / panelGroups) * NR);
