@@ -23,6 +23,7 @@ public final class VectorBackend implements Backend {
     private final WorkerPool pool;
     private final VectorGemm gemm;
     private final int threads;
+    private volatile boolean closed;
 
     private final BiasActivationJob biasActivationJob = new BiasActivationJob();
     private final ActivationBackwardJob activationBackwardJob = new ActivationBackwardJob();
@@ -67,6 +68,7 @@ public final class VectorBackend implements Backend {
     @Override
     public void gemmNT(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                        float[] c, int cOff, int ldc, boolean accumulate) {
+        ensureOpen();
         Checks.gemm("gemmNT", m, n, k, false, true, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
         gemm.gemm(VectorGemm.FORM_NT, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
     }
@@ -74,6 +76,7 @@ public final class VectorBackend implements Backend {
     @Override
     public void gemmNN(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                        float[] c, int cOff, int ldc, boolean accumulate) {
+        ensureOpen();
         Checks.gemm("gemmNN", m, n, k, false, false, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
         gemm.gemm(VectorGemm.FORM_NN, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
     }
@@ -81,6 +84,7 @@ public final class VectorBackend implements Backend {
     @Override
     public void gemmTN(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                        float[] c, int cOff, int ldc, boolean accumulate) {
+        ensureOpen();
         Checks.gemm("gemmTN", m, n, k, true, false, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
         gemm.gemm(VectorGemm.FORM_TN, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
     }
@@ -88,6 +92,7 @@ public final class VectorBackend implements Backend {
     @Override
     public void biasActivation(float[] y, int yOff, int ldy, int rows, int cols,
                                float[] bias, int biasOff, int biasStride, int rowsPerBias, Activation act) {
+        ensureOpen();
         Checks.biasActivation(y, yOff, ldy, rows, cols, bias, biasOff, biasStride, rowsPerBias, act);
         if (rows == 0 || cols == 0) {
             return;
@@ -122,6 +127,7 @@ public final class VectorBackend implements Backend {
     @Override
     public void activationBackward(float[] dx, int dxOff, int lddx, float[] dy, int dyOff, int lddy,
                                    float[] y, int yOff, int ldy, int rows, int cols, Activation act) {
+        ensureOpen();
         String op = "activationBackward";
         Checks.notNull(op, "act", act);
         Checks.matrix(op, "dx", dx, dxOff, lddx, rows, cols);
@@ -163,6 +169,7 @@ public final class VectorBackend implements Backend {
     @Override
     public void columnSums(float[] out, int outOff, float[] d, int dOff, int ldd, int rows, int cols,
                            int rowsPerGroup, boolean accumulate) {
+        ensureOpen();
         Checks.columnSums(out, outOff, d, dOff, ldd, rows, cols, rowsPerGroup);
         if (rows == 0 || cols == 0) {
             return;
@@ -203,6 +210,7 @@ public final class VectorBackend implements Backend {
     @Override
     public void copy2d(float[] dst, int dstOff, int lddst, float[] src, int srcOff, int ldsrc, int rows, int cols,
                        boolean accumulate) {
+        ensureOpen();
         Checks.matrix("copy2d", "dst", dst, dstOff, lddst, rows, cols);
         Checks.matrix("copy2d", "src", src, srcOff, ldsrc, rows, cols);
         if (rows == 0 || cols == 0) {
@@ -236,6 +244,7 @@ public final class VectorBackend implements Backend {
 
     @Override
     public void frequencyEncode(float[] out, int outOff, int ldo, float[] xyz, int xyzOff, int points, int frequencies) {
+        ensureOpen();
         String op = "frequencyEncode";
         Checks.size(op, "frequencies", frequencies);
         Checks.vector(op, "xyz", xyz, xyzOff, points * 3);
@@ -271,6 +280,7 @@ public final class VectorBackend implements Backend {
     @Override
     public void frequencyEncodeBackward(float[] dXyz, int dXyzOff, float[] dOut, int dOutOff, int lddo,
                                         float[] xyz, int xyzOff, int points, int frequencies, boolean accumulate) {
+        ensureOpen();
         String op = "frequencyEncodeBackward";
         Checks.size(op, "frequencies", frequencies);
         Checks.vector(op, "dXyz", dXyz, dXyzOff, points * 3);
@@ -311,6 +321,7 @@ public final class VectorBackend implements Backend {
     @Override
     public void adam(float[] param, float[] grad, float[] m, float[] v, int off, int n,
                      float lr, float beta1, float beta2, float eps, int step) {
+        ensureOpen();
         String op = "adam";
         Checks.vector(op, "param", param, off, n);
         Checks.vector(op, "grad", grad, off, n);
@@ -355,7 +366,14 @@ public final class VectorBackend implements Backend {
 
     @Override
     public void close() {
+        closed = true;
         pool.close();
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("backend 'vector' was used after close()");
+        }
     }
 
     /**

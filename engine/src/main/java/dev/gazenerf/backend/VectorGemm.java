@@ -81,6 +81,7 @@ final class VectorGemm {
     private int nc;
     private int pc;
     private int kc;
+    private int panelGroups;
     private int mt;
     private int nt;
     private int tilesN;
@@ -158,7 +159,10 @@ final class VectorGemm {
                 if (bShared.length < need) {
                     bShared = new float[need];
                 }
-                int blocks = (m + MC - 1) / MC;
+                // few row blocks (small m): also split the panels into groups, so every worker gets work
+                int rowBlocks = ceilDiv(m, MC);
+                panelGroups = parallel ? Math.min(panels, ceilDiv(2 * pool.threads(), rowBlocks)) : 1;
+                int blocks = rowBlocks * panelGroups;
                 if (parallel) {
                     pool.run(packSharedB, panels);
                     pool.run(rowBlock, blocks);
@@ -182,9 +186,13 @@ final class VectorGemm {
         }
     }
 
-    private void rowBlock(int block, int worker) {
-        int ic = block * MC;
+    private void rowBlock(int task, int worker) {
+        int ic = (task / panelGroups) * MC;
         int mc = Math.min(MC, m - ic);
+        int panels = ceilDiv(nc, NR);
+        int group = task % panelGroups;
+        int j0 = (int) ((long) panels * group / panelGroups) * NR;
+        int j1 = Math.min(nc, (int) ((long) panels * (group + 1) / panelGroups) * NR);
         float[] ap = aPack[worker];
         int need = roundUp(mc, MR) * kc;
         if (ap.length < need) {
@@ -192,7 +200,8 @@ final class VectorGemm {
             aPack[worker] = ap;
         }
         packARows(a, aOff, lda, ic, mc, pc, kc, ap);
-        macro(kc, ap, 0, bShared, 0, mc, nc, c, cOff + ic * ldc + jc, ldc, accumulate || pc > 0, tile[worker]);
+        macro(kc, ap, 0, bShared, j0 * kc, mc, j1 - j0, c, cOff + ic * ldc + jc + j0, ldc, accumulate || pc > 0,
+                tile[worker]);
     }
 
     /**

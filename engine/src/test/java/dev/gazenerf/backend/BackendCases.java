@@ -78,6 +78,7 @@ final class BackendCases {
         cases.add(gemm("gemmNT", 517, 258, 384, 0, false));
         cases.add(gemm("gemmNN", 1000, 200, 500, 2, true));
         cases.add(gemm("gemmNN", 517, 244, 192, 0, false));
+        cases.add(gemm("gemmNT", 100, 300, 400, 1, false));  // one row block: split over column panels
         cases.add(gemm("gemmTN", 100, 150, 4000, 2, true));
         cases.add(gemm("gemmTN", 258, 192, 2100, 0, false));
         for (Activation act : Activation.values()) {
