@@ -48,10 +48,11 @@ import dev.gazenerf.kernel.Activation;
  * failed device, and throws {@code IllegalStateException("OpenCL kernel <name> did not run on the OpenCL device
  * ... fell back to Java threads: <reason>")} otherwise, with the reason Aparapi logged.
  *
- * <p><b>Matrix products</b> use {@link GemmKernel}: square {@code tile x tile} work-groups with both operand
- * tiles in local memory, where {@code tile} is the largest power of two that fits the device's maximum
- * work-group size and work-item sizes, whose two tiles use at most half the local memory, and that is at
- * most {@value #MAX_GEMM_TILE}.
+ * <p><b>Matrix products</b> use {@link GemmKernel}: each work-group computes a {@code (tile, tile)} block of C
+ * with both operand blocks staged in local memory, each work-item a 4 x 4 register block. {@code tile} is
+ * the largest power of two (at most {@value #MAX_GEMM_TILE}) whose {@code (tile/4)^2} work-group fits the
+ * device's maximum work-group size and work-item sizes and whose two operand tiles fit in three quarters of
+ * the device's local memory.
  *
  * <p><b>For other kernels</b> (rendering ops written elsewhere): write an Aparapi {@link Kernel} whose fields
  * carry sizes and offsets, then
@@ -64,11 +65,29 @@ import dev.gazenerf.kernel.Activation;
  * {@link #range(int)} rounds the item count up to whole work-groups (guard with {@code getGlobalId() < items});
  * {@link #openClDevice()}, {@link #maxWorkGroupSize()}, {@link #maxWorkItemSizes()} and
  * {@link #localMemoryBytes()} give the device's limits for kernels that size their own work-groups.
- * Methods are synchronized: one backend runs one kernel at a time.
+ * Methods are synchronized: one backend runs one kernel at a time; {@link #close()} disposes every kernel
+ * prepared on it.
+ *
+ * <p>Pitfalls of Aparapi 3.0.2 found while writing these kernels:
+ * <ul>
+ *   <li>a static helper of another class must not call {@code java.lang.Math} (the translation fails); take
+ *       the transcendental in {@code run()} and pass it in, as {@link Activation#applyGivenExp} and
+ *       {@link dev.gazenerf.kernel.ScalarKernels#adamParamGivenSqrt} do. {@code Math} calls in {@code run()}
+ *       itself are fine; double math needs a device with fp64.</li>
+ *   <li>never bind one Java array to two fields: each field gets its own device buffer and only the first is
+ *       uploaded by {@code put} (copy the input, as this class does for aliasing arguments).</li>
+ *   <li>no allocation in {@code run()}: a kernel with {@code new float[..]} crashed the JVM (SIGSEGV) instead of
+ *       failing to translate.</li>
+ *   <li>Aparapi keeps device preferences per kernel class, so a kernel class serves one device per JVM at a
+ *       time (the most recently prepared).</li>
+ * </ul>
  */
 public final class OpenClBackend implements Backend {
-    /** Upper bound of the gemm tile edge: one output per work-item, so 32 x 32 = 1024 items per group. */
-    public static final int MAX_GEMM_TILE = 32;
+    /**
+     * Upper bound of the gemm tile edge: a 64 x 64 block of C is 16 x 16 work-items with 4 x 4 outputs each
+     * and two 16 KiB operand tiles; larger blocks exceed the local memory of most GPUs.
+     */
+    public static final int MAX_GEMM_TILE = 64;
     /** Upper bound of the work-group size of the element-wise kernels. */
     public static final int MAX_GROUP_SIZE = 256;
 
@@ -211,22 +230,25 @@ public final class OpenClBackend implements Backend {
     }
 
     /**
-     * The gemm tile edge for a device: the largest power of two {@code t <= }{@value #MAX_GEMM_TILE} with
-     * {@code t*t <= maxWorkGroupSize}, {@code t <=} the work-item sizes of dimensions 0 and 1, and two
-     * {@code t x t} float tiles in at most half the local memory.
+     * The gemm tile edge for a device: the largest power of two {@code t} with
+     * {@code GemmKernel.BLOCK <= t <= }{@value #MAX_GEMM_TILE} whose work-group edge {@code e = t / BLOCK}
+     * satisfies {@code e*e <= maxWorkGroupSize} and {@code e <=} the work-item sizes of dimensions 0 and 1, and
+     * whose two {@code t x t} float tiles fit in three quarters of the local memory (the smallest tile when
+     * nothing larger fits).
      */
     static int gemmTile(int maxWorkGroupSize, int[] maxWorkItemSizes, long localMemBytes) {
-        int t = 1;
+        int t = GemmKernel.BLOCK;
         while (true) {
             int next = t * 2;
-            if (next > MAX_GEMM_TILE || (long) next * next > maxWorkGroupSize) {
+            int edge = next / GemmKernel.BLOCK;
+            if (next > MAX_GEMM_TILE || (long) edge * edge > maxWorkGroupSize) {
                 break;
             }
             if (maxWorkItemSizes != null && maxWorkItemSizes.length >= 2
-                    && (next > maxWorkItemSizes[0] || next > maxWorkItemSizes[1])) {
+                    && (edge > maxWorkItemSizes[0] || edge > maxWorkItemSizes[1])) {
                 break;
             }
-            if (2L * next * next * Float.BYTES > localMemBytes / 2) {
+            if (2L * next * next * Float.BYTES > localMemBytes * 3 / 4) {
                 break;
             }
             t = next;
@@ -266,7 +288,7 @@ public final class OpenClBackend implements Backend {
         return groupSize;
     }
 
-    /** The tile edge of the gemm kernel (its work-groups are {@code tile x tile}). */
+    /** The edge of the block of C one gemm work-group computes (its work-groups are {@code tile/4 x tile/4}). */
     public int gemmTile() {
         return gemmTile;
     }
@@ -410,8 +432,8 @@ public final class OpenClBackend implements Backend {
         }
         gemm.set(form, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
         gemm.put(a).put(b).put(c);
-        int t = gemmTile;
-        execute(op, gemm, Range.create2D(device, roundUp(n, t), roundUp(m, t), t, t));
+        int e = gemm.groupEdge();
+        execute(op, gemm, Range.create2D(device, gemm.globalSize(n), gemm.globalSize(m), e, e));
         gemm.get(c);
     }
 
@@ -577,10 +599,6 @@ public final class OpenClBackend implements Backend {
     }
 
     // ------------------------------------------------------------------ helpers
-
-    private static int roundUp(int x, int multiple) {
-        return (x + multiple - 1) / multiple * multiple;
-    }
 
     /** Elements of a (rows, cols) block spanned with leading dimension ld. */
     private static int span(int rows, int cols, int ld) {

@@ -50,6 +50,27 @@ public final class Tolerances {
         put("vector", "frequencyEncode", 0, 0);
         put("vector", "frequencyEncodeBackward", 0, 0);
         put("vector", "adam", 0, 0);
+        // opencl (Aparapi kernels, measured on PoCL 3.1 / LLVM 15, CPU device, JDK 17 and Temurin 25).
+        // gemms: the tiled kernel sums k in increasing order like scalar, but the OpenCL compiler contracts
+        // the multiply-add into fma. Worst |error| / (1 + |ref|) seen: NT 3.7e-6, NN 3.7e-6, TN 4.2e-6 (worst
+        // |error| 1.3e-5); so 8e-6 (1 + |ref|).
+        put("opencl", "gemmNT", 8e-6, 8e-6);
+        put("opencl", "gemmNN", 8e-6, 8e-6);
+        put("opencl", "gemmTN", 8e-6, 8e-6);
+        // exp (sigmoid), sin and cos are evaluated in double on the device and rounded to float as scalar
+        // does: bitwise equal here (worst seen 0); one float ulp (2^-23 relative) is allowed because another
+        // device's double libm may differ in the last double bit and flip a rounding.
+        put("opencl", "biasActivation", 0, 1.2e-7);
+        put("opencl", "frequencyEncode", 0, 1.2e-7);
+        // no transcendental and no multiply feeding an add: the same operations in the same order, worst seen 0.
+        put("opencl", "activationBackward", 0, 0);
+        put("opencl", "columnSums", 0, 0);
+        put("opencl", "copy2d", 0, 0);
+        // sums of band-weighted products (weights up to 2^(F-1)) contracted into fma: worst |error| 1.2e-4 where
+        // |ref| is about 5, worst |error| / (1 + |ref|) 2.0e-5; so 4e-5 (1 + |ref|).
+        put("opencl", "frequencyEncodeBackward", 4e-5, 4e-5);
+        // moment updates b m + (1 - b) g contracted into fma: worst |error| 6.0e-8, / (1 + |ref|) 3.7e-8.
+        put("opencl", "adam", 1.2e-7, 1.2e-7);
 
         // nn ops and the NeRF MLP (NnParityTest in dev.gazenerf.nn), keyed "nn.<Op>", forward and backward
         // buffers together. Ops made only of the element-wise methods above are bitwise equal (seen 0). Dense

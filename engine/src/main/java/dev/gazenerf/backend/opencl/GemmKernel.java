@@ -3,26 +3,36 @@ package dev.gazenerf.backend.opencl;
 import com.aparapi.Kernel;
 
 /**
- * Tiled matrix product on an OpenCL device, for the three forms of {@link dev.gazenerf.backend.Backend}:
- * {@code C = (accumulate ? C : 0) + op(A) op(B)} with NT ({@code A (m,k)}, {@code B (n,k)}), NN
- * ({@code A (m,k)}, {@code B (k,n)}) and TN ({@code A (k,m)}, {@code B (k,n)}), all row-major with offsets and
- * leading dimensions.
+ * Tiled, register-blocked matrix product on an OpenCL device, for the three forms of
+ * {@link dev.gazenerf.backend.Backend}: {@code C = (accumulate ? C : 0) + op(A) op(B)} with NT
+ * ({@code A (m,k)}, {@code B (n,k)}), NN ({@code A (m,k)}, {@code B (k,n)}) and TN ({@code A (k,m)},
+ * {@code B (k,n)}), all row-major with offsets and leading dimensions.
  *
- * <p>Launched over a 2D range: dimension 0 runs over columns of C, dimension 1 over rows, work-groups of
- * {@code tile x tile} items (the tile size is chosen by the backend from the device's limits). Each
- * work-group stages a {@code (tile, tile)} block of A and of B in local memory per step along k, each
- * item computes one element of C. Loads are arranged so that neighbouring items (dimension 0) read
- * neighbouring addresses in every form. Edge tiles load zeros outside the matrices and store nothing
- * outside C. The sum over k runs in increasing k, the order of the scalar specification (the padded zeros
- * add exact zeros); the OpenCL compiler may contract multiply and add into fma.
+ * <p>Each work-group computes a {@code (tile, tile)} block of C; it is a {@code g x g} square of work-items
+ * with {@code g = tile / }{@value #BLOCK}, and each item computes a {@value #BLOCK}{@code  x }{@value #BLOCK}
+ * register block of C (rows {@code ty + r g}, columns {@code tx + c g}, strided so that neighbouring items
+ * touch neighbouring columns). Per step along k the group stages a {@code (tile, tile)} block of A and of B in
+ * local memory: every item loads {@value #BLOCK}{@code ^2} elements of each, at addresses consecutive across
+ * neighbouring items in every storage form. Edge tiles load zeros outside the matrices and store nothing
+ * outside C. Launched over a 2D range: dimension 0 runs over column groups, dimension 1 over row groups
+ * ({@code ceil(n / tile) g} by {@code ceil(m / tile) g} items, work-groups {@code g x g}).
+ *
+ * <p>Every element of C sums over k in increasing order, the order of the scalar specification (padded
+ * zeros add exact zeros); the OpenCL compiler may contract the multiply-add into fma. The tile size is
+ * chosen by the backend from the device's limits; {@value #BLOCK} is the register block, a design constant
+ * of this kernel (the accumulators are written out as scalars so they live in registers).
  */
 public final class GemmKernel extends Kernel {
     /** Form codes: which operand is stored transposed. */
     public static final int NT = 0;
     public static final int NN = 1;
     public static final int TN = 2;
+    /** Edge of the register block each work-item computes. */
+    public static final int BLOCK = 4;
 
-    private int tile;
+    private final int tile;
+    private final int tileShift;
+    private final int g;
     private int form;
     private int m;
     private int n;
@@ -44,19 +54,31 @@ public final class GemmKernel extends Kernel {
     @Local
     private final float[] tileB;
 
-    /** A kernel with square tiles of {@code tile x tile} (the work-group shape). */
+    /** A kernel with {@code (tile, tile)} blocks of C; {@code tile} is a power of two and a multiple of {@value #BLOCK}. */
     public GemmKernel(int tile) {
-        if (tile < 1) {
-            throw new IllegalArgumentException("GemmKernel: tile must be positive, got " + tile);
+        if (tile < BLOCK || Integer.bitCount(tile) != 1) {
+            throw new IllegalArgumentException("GemmKernel: tile must be a power of two >= " + BLOCK + ", got " + tile);
         }
         this.tile = tile;
+        this.tileShift = Integer.numberOfTrailingZeros(tile);
+        this.g = tile / BLOCK;
         this.tileA = new float[tile * tile];
         this.tileB = new float[tile * tile];
     }
 
-    /** The tile edge (work-group edge) this kernel was built for. */
+    /** The edge of the block of C one work-group computes. */
     public int tile() {
         return tile;
+    }
+
+    /** The edge of a work-group ({@code tile / BLOCK}). */
+    public int groupEdge() {
+        return g;
+    }
+
+    /** Global size of the launch along one dimension of C with {@code extent} rows or columns. */
+    public int globalSize(int extent) {
+        return (extent + tile - 1) / tile * g;
     }
 
     /** Binds the arguments of one product; {@code form} is {@link #NT}, {@link #NN} or {@link #TN}. */
@@ -84,52 +106,126 @@ public final class GemmKernel extends Kernel {
         int ty = getLocalId(1);
         int col0 = getGroupId(0) * tile;
         int row0 = getGroupId(1) * tile;
-        int i = row0 + ty;
-        int j = col0 + tx;
-        float s = 0f;
+        int lid = ty * g + tx;
+        int items = g * g;
+        int mask = tile - 1;
+        float acc00 = 0f;
+        float acc01 = 0f;
+        float acc02 = 0f;
+        float acc03 = 0f;
+        float acc10 = 0f;
+        float acc11 = 0f;
+        float acc12 = 0f;
+        float acc13 = 0f;
+        float acc20 = 0f;
+        float acc21 = 0f;
+        float acc22 = 0f;
+        float acc23 = 0f;
+        float acc30 = 0f;
+        float acc31 = 0f;
+        float acc32 = 0f;
+        float acc33 = 0f;
         for (int p0 = 0; p0 < k; p0 += tile) {
-            if (form == TN) {
-                // A stored (k, m): item (tx, ty) reads k index p0+ty, row row0+tx.
-                int p = p0 + ty;
-                int r = row0 + tx;
-                float v = 0f;
-                if (p < k && r < m) {
-                    v = a[aOff + p * lda + r];
-                }
-                tileA[tx * tile + ty] = v;
-            } else {
-                // A stored (m, k): item (tx, ty) reads row i, k index p0+tx.
-                int p = p0 + tx;
-                float v = 0f;
-                if (i < m && p < k) {
-                    v = a[aOff + i * lda + p];
-                }
-                tileA[ty * tile + tx] = v;
-            }
-            if (form == NT) {
-                // B stored (n, k): item (tx, ty) reads column col0+ty, k index p0+tx.
-                int p = p0 + tx;
-                int cc = col0 + ty;
-                float v = 0f;
-                if (p < k && cc < n) {
-                    v = b[bOff + cc * ldb + p];
-                }
-                tileB[tx * tile + ty] = v;
-            } else {
-                // B stored (k, n): item (tx, ty) reads k index p0+ty, column j.
-                int p = p0 + ty;
-                float v = 0f;
-                if (p < k && j < n) {
-                    v = b[bOff + p * ldb + j];
-                }
-                tileB[ty * tile + tx] = v;
+            for (int l = 0; l < 16; l++) {
+                int e = lid + l * items;
+                int hi = e >> tileShift;
+                int lo = e & mask;
+                loadA(hi, lo, row0, p0);
+                loadB(hi, lo, col0, p0);
             }
             localBarrier();
             for (int q = 0; q < tile; q++) {
-                s += tileA[ty * tile + q] * tileB[q * tile + tx];
+                float a0 = tileA[ty * tile + q];
+                float a1 = tileA[(ty + 1 * g) * tile + q];
+                float a2 = tileA[(ty + 2 * g) * tile + q];
+                float a3 = tileA[(ty + 3 * g) * tile + q];
+                float b0 = tileB[q * tile + tx];
+                float b1 = tileB[q * tile + tx + 1 * g];
+                float b2 = tileB[q * tile + tx + 2 * g];
+                float b3 = tileB[q * tile + tx + 3 * g];
+                acc00 += a0 * b0;
+                acc01 += a0 * b1;
+                acc02 += a0 * b2;
+                acc03 += a0 * b3;
+                acc10 += a1 * b0;
+                acc11 += a1 * b1;
+                acc12 += a1 * b2;
+                acc13 += a1 * b3;
+                acc20 += a2 * b0;
+                acc21 += a2 * b1;
+                acc22 += a2 * b2;
+                acc23 += a2 * b3;
+                acc30 += a3 * b0;
+                acc31 += a3 * b1;
+                acc32 += a3 * b2;
+                acc33 += a3 * b3;
             }
             localBarrier();
         }
+        store(row0 + ty + 0 * g, col0 + tx + 0 * g, acc00);
+        store(row0 + ty + 0 * g, col0 + tx + 1 * g, acc01);
+        store(row0 + ty + 0 * g, col0 + tx + 2 * g, acc02);
+        store(row0 + ty + 0 * g, col0 + tx + 3 * g, acc03);
+        store(row0 + ty + 1 * g, col0 + tx + 0 * g, acc10);
+        store(row0 + ty + 1 * g, col0 + tx + 1 * g, acc11);
+        store(row0 + ty + 1 * g, col0 + tx + 2 * g, acc12);
+        store(row0 + ty + 1 * g, col0 + tx + 3 * g, acc13);
+        store(row0 + ty + 2 * g, col0 + tx + 0 * g, acc20);
+        store(row0 + ty + 2 * g, col0 + tx + 1 * g, acc21);
+        store(row0 + ty + 2 * g, col0 + tx + 2 * g, acc22);
+        store(row0 + ty + 2 * g, col0 + tx + 3 * g, acc23);
+        store(row0 + ty + 3 * g, col0 + tx + 0 * g, acc30);
+        store(row0 + ty + 3 * g, col0 + tx + 1 * g, acc31);
+        store(row0 + ty + 3 * g, col0 + tx + 2 * g, acc32);
+        store(row0 + ty + 3 * g, col0 + tx + 3 * g, acc33);
+    }
+
+    /** Stages element {@code (hi, lo)} of this step's A block (coalesced along lo in both storages). */
+    private void loadA(int hi, int lo, int row0, int p0) {
+        float v = 0f;
+        if (form == TN) {
+            // A stored (k, m): hi is the k index, lo the row of C
+            int p = p0 + hi;
+            int r = row0 + lo;
+            if (p < k && r < m) {
+                v = a[aOff + p * lda + r];
+            }
+            tileA[lo * tile + hi] = v;
+        } else {
+            // A stored (m, k): hi is the row of C, lo the k index
+            int r = row0 + hi;
+            int p = p0 + lo;
+            if (r < m && p < k) {
+                v = a[aOff + r * lda + p];
+            }
+            tileA[hi * tile + lo] = v;
+        }
+    }
+
+    /** Stages element {@code (hi, lo)} of this step's B block (coalesced along lo in both storages). */
+    private void loadB(int hi, int lo, int col0, int p0) {
+        float v = 0f;
+        if (form == NT) {
+            // B stored (n, k): hi is the column of C, lo the k index
+            int j = col0 + hi;
+            int p = p0 + lo;
+            if (j < n && p < k) {
+                v = b[bOff + j * ldb + p];
+            }
+            tileB[lo * tile + hi] = v;
+        } else {
+            // B stored (k, n): hi is the k index, lo the column of C
+            int p = p0 + hi;
+            int j = col0 + lo;
+            if (p < k && j < n) {
+                v = b[bOff + p * ldb + j];
+            }
+            tileB[hi * tile + lo] = v;
+        }
+    }
+
+    /** Writes one element of C when it lies inside C. */
+    private void store(int i, int j, float s) {
         if (i < m && j < n) {
             int ci = cOff + i * ldc + j;
             if (accumulate != 0) {
