@@ -333,6 +333,21 @@ class NerfMlpTest {
     }
 
     @Test
+    void inferenceWorkspaceGivesTheSameBitsAndRefusesBackward() {
+        for (NerfMlpConfig cfg : new NerfMlpConfig[]{smallConfig(), new NerfMlpConfig(63, 3, 2, 2, 4, 16, 7, 2, 9)}) {
+            Problem train = new Problem(cfg, 2, 9, 13);
+            Problem infer = new Problem(cfg, 2, 9, 13);
+            train.forward(be, train.mlp.newWorkspace(2, 18), false);
+            NerfMlp.Workspace ws = infer.mlp.newInferenceWorkspace(1, 4);   // grows on first use
+            infer.forward(be, ws, false);
+            assertArrayEquals(train.sigma, infer.sigma, cfg.layers() + " layers: sigma");
+            assertArrayEquals(train.feat, infer.feat, cfg.layers() + " layers: features");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> infer.backward(be, ws, false));
+            assertTrue(e.getMessage().contains("NerfMlp.backward") && e.getMessage().contains("inference"), e.getMessage());
+        }
+    }
+
+    @Test
     void emptyBatchDoesNothing() {
         Problem pr = new Problem(smallConfig(), 2, 0, 3);
         NerfMlp.Workspace ws = pr.mlp.newWorkspace(2, 0);
