@@ -277,6 +277,32 @@ class NerfMlpTest {
         }
     }
 
+    /**
+     * The gradient to the raw points through the encoding (what camera refinement needs): xyz -> frequency
+     * encoding (4 bands, 27 channels) -> MLP, checked by finite differences on every coordinate of 6 points.
+     */
+    @Test
+    void finiteDifferencesThroughTheEncodingToXyz() {
+        FrequencyEncoding enc = new FrequencyEncoding(4);
+        NerfMlpConfig cfg = new NerfMlpConfig(enc.width(), 3, 2, 2, 4, 16, 8, 4, 9);
+        Problem pr = new Problem(cfg, 2, 3, 17);
+        NerfMlp.Workspace ws = pr.mlp.newWorkspace(2, 6);
+        float[] xyz = NnTestData.uniform(6 * 3, 18, -1, 1);
+        float[] dXyz = new float[xyz.length];
+        GradientChecker.Report r = new GradientChecker(19).eps(1e-3).tolerance(2e-3, 1e-2).allowKinks(0.25)
+                .output("sigma", pr.sigma, pr.dSigma).output("features", pr.feat, pr.dFeat)
+                .input("xyz", xyz, dXyz)
+                .check(() -> {
+                    enc.forward(be, pr.pe, 0, pr.ldpe, xyz, 0, 6);
+                    pr.forward(be, ws, false);
+                }, () -> {
+                    Arrays.fill(pr.dPe, 0f);
+                    pr.backward(be, ws, false);
+                    enc.backward(be, dXyz, 0, false, pr.dPe, 0, pr.ldpe, xyz, 0, 6);
+                });
+        assertEquals(18, r.inputCoordinates());
+    }
+
     @Test
     void hoistedEqualsPlain() {
         Problem a = new Problem(smallConfig(), 3, 7, 5);
