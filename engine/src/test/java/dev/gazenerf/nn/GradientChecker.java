@@ -29,6 +29,17 @@ import static org.junit.jupiter.api.Assertions.fail;
  *
  * <p>Failures: NaN or Inf in an output, a gradient, or a perturbed loss fail first; mismatches fail with the
  * tensor's name, its kind (input or parameter), the index and both values.
+ *
+ * <p>Use from another module: add the test dependency {@code dev.gazenerf:gazenerf-engine} with
+ * {@code <type>test-jar</type>} (its version is managed in the parent pom). Typical use:
+ * <pre>{@code
+ *   new GradientChecker(seed).eps(1e-3).tolerance(2e-3, 1e-2).allowKinks(0.25)
+ *       .output("y", y, dY).input("x", x, dX).param("w", params, wOff, wLen, dParams)
+ *       .check(() -> op.forward(...), () -> op.backward(...));
+ * }</pre>
+ * Guidance for float32: piecewise-linear functions (ReLU nets) are exact on each piece, so eps 1e-3 with
+ * kinks allowed works; smooth functions with large curvature (high encoding frequencies) want a smaller eps
+ * (1e-4) and a tolerance scaled to the gradient's size.
  */
 public final class GradientChecker {
 
