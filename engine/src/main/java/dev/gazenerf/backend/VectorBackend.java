@@ -13,8 +13,8 @@ import dev.gazenerf.kernel.VectorKernels;
  * threads. The element-wise ops give the same bits as {@link ScalarBackend}; the gemms differ from it by
  * rounding only (fused multiply-add, k summed in blocks of {@value VectorGemm#KC}).
  *
- * <p>Not thread-safe for concurrent calls from several threads (each call runs on all workers already);
- * calls are serialized. {@link #close()} stops the worker threads.
+ * <p>Each large call already runs on all workers; calls from several threads at once are safe and are
+ * serialized where they share the workers or scratch. {@link #close()} stops the worker threads.
  */
 public final class VectorBackend implements Backend {
     /** Below this many elements an element-wise op runs on the calling thread only. */

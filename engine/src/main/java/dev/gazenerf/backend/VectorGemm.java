@@ -4,6 +4,8 @@ import dev.gazenerf.kernel.VectorKernels;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.Arrays;
+
 /**
  * The three gemm forms of the {@code vector} backend: packed panels, a register-blocked micro-kernel of
  * {@value #MR} rows by 4 vectors with fused multiply-add, cache blocking over k, parallel over blocks of C.
@@ -21,12 +23,13 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Determinism: k is cut into fixed blocks of {@value #KC}, independent of the thread count. Each element
  * of C is {@code C = ((C0 + s_0) + s_1) + ...} where {@code s_b} is the fma chain over block b in
- * increasing p, and C0 is the old C (accumulate) or nothing. Work is split only over blocks of C (rows for
- * NT and NN, whose B is a small weight matrix packed once and shared; tiles of C for TN, whose k is the
- * large point count, each tile running all of k), so the same inputs give the same bits whatever the
- * thread count and whichever worker ran which block.
+ * increasing p, and C0 is the old C (accumulate) or nothing. Work is split only over blocks of C (blocks of
+ * rows, and groups of column panels when the rows are few); B' is packed once per k block and shared; each
+ * block of C runs every k block in order. So the same inputs give the same bits whatever the thread count
+ * and whichever worker ran which block. The same structure serves the weight gradient (TN), whose k is the
+ * large point count: its A' (read transposed) is packed per block of C, its B' shared.
  *
- * <p>Scratch (the shared packed B, per-worker packed A and B and the edge tile) is kept and grown when a
+ * <p>Scratch (the shared packed B', the per-worker packed A' and edge tile) is kept and grown when a
  * call needs more; a warm backend allocates nothing per call.
  */
 final class VectorGemm {
@@ -42,25 +45,19 @@ final class VectorGemm {
     static final int NR = 4 * VL;
     /** The k block. Part of the definition of the result (block sums are added in order): never derive it from threads. */
     static final int KC = 384;
-    /** Rows of C per task for NT and NN. */
+    /** Most rows of C per task. */
     private static final int MC = 128;
-    /** Columns of B packed per round for NT and NN. */
+    /** Columns of B' packed per column round. */
     private static final int NC = 12 * NR;
-    /** C tile of one TN task. */
-    private static final int TN_MT = 64;
-    private static final int TN_NT = 3 * NR;
-    /** Columns of A' packed by one TN pack task. */
-    private static final int TN_APACK = 16 * MR;
-    /** k blocks per TN round (packed together, then consumed by all tiles). */
-    private static final int TN_BLOCKS = 4;
+    /** k blocks per round: packed together, then consumed by every block of C (fewer hand-offs to the workers). */
+    private static final int ROUND = 4;
     /** Below this many flops a gemm runs on the calling thread only. */
     private static final long PARALLEL_FLOPS = 1L << 21;
 
     private final WorkerPool pool;
     private final float[][] aPack;   // per worker: (ceil(rows/MR)*MR, kc) micro-panels
     private final float[][] tile;    // per worker: (MR, NR) edge tile
-    private float[] bShared = new float[0];  // NT/NN: (kc, ceil(nc/NR)*NR) panels of the current round; TN: blocks of them
-    private float[] aShared = new float[0];  // TN: per k block of the round, (ceil(m/MR)*MR, kc) micro-panels
+    private float[] bShared = new float[0];  // per k block of the round: (kc, ceil(nc/NR)*NR) panels of B'
 
     // The current call, set by the caller before the pool runs the tasks below.
     private int form;
@@ -79,23 +76,15 @@ final class VectorGemm {
     private boolean accumulate;
     private int jc;
     private int nc;
-    private int pc;
-    private int kc;
-    private int panelGroups;
-    private int mt;
-    private int nt;
-    private int tilesN;
-    private int mPad;
-    private int nPad;
-    private int aTasks;
-    private int bTasks;
+    private int panels;
+    private int mcBlock;
+    private int blockStride;
     private int roundK0;
     private int roundBlocks;
+    private int panelGroups;
 
     private final WorkerPool.Body packSharedB = this::packSharedPanel;
     private final WorkerPool.Body rowBlock = this::rowBlock;
-    private final WorkerPool.Body tnPack = this::tnPack;
-    private final WorkerPool.Body tnTile = this::tnTile;
 
     VectorGemm(WorkerPool pool) {
         this.pool = pool;
@@ -113,7 +102,7 @@ final class VectorGemm {
         if (k == 0) {
             if (!accumulate) {
                 for (int i = 0; i < m; i++) {
-                    java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+                    Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
                 }
             }
             return;
@@ -134,11 +123,7 @@ final class VectorGemm {
         this.accumulate = accumulate;
         boolean parallel = pool.threads() > 1 && 2L * m * n * k >= PARALLEL_FLOPS;
         try {
-            if (form == FORM_TN) {
-                tn(parallel);
-            } else {
-                rows(parallel);
-            }
+            blocks(parallel);
         } finally {
             this.a = null;
             this.b = null;
@@ -146,28 +131,39 @@ final class VectorGemm {
         }
     }
 
-    /** NT and NN: per (column round, k block) pack B once, shared, then all row blocks of C in parallel. */
-    private void rows(boolean parallel) {
+    /**
+     * Per column round of up to {@code NC} columns and per k round of up to {@value #ROUND} k blocks: pack those
+     * blocks of B' once, shared (parallel over panels), then all blocks of C (rows of C, and groups of panels
+     * when the rows are few) in parallel, each packing its own rows of A' and running the round's k blocks in order.
+     */
+    private void blocks(boolean parallel) {
+        int kcMax = Math.min(KC, k);
         for (int j = 0; j < n; j += NC) {
             jc = j;
             nc = Math.min(NC, n - j);
-            int panels = (nc + NR - 1) / NR;
-            for (int p = 0; p < k; p += KC) {
-                pc = p;
-                kc = Math.min(KC, k - p);
-                int need = panels * NR * kc;
+            panels = ceilDiv(nc, NR);
+            blockStride = panels * NR * kcMax;
+            for (int k0 = 0; k0 < k; k0 += ROUND * KC) {
+                roundK0 = k0;
+                roundBlocks = ceilDiv(Math.min(ROUND * KC, k - k0), KC);
+                int need = roundBlocks * blockStride;
                 if (bShared.length < need) {
                     bShared = new float[need];
                 }
-                // few row blocks (small m): also split the panels into groups, so every worker gets work
-                int rowBlocks = ceilDiv(m, MC);
-                panelGroups = parallel ? Math.min(panels, ceilDiv(2 * pool.threads(), rowBlocks)) : 1;
+                // blocks of at most MC rows, their count a multiple of the workers when that is possible; with
+                // fewer row blocks than workers (small m), also split the panels into groups
+                int threads = parallel ? pool.threads() : 1;
+                int rowBlocks = roundUp(Math.max(ceilDiv(m, MC), threads), threads);
+                mcBlock = roundUp(ceilDiv(m, rowBlocks), MR);
+                rowBlocks = ceilDiv(m, mcBlock);
+                panelGroups = rowBlocks < threads ? Math.min(panels, ceilDiv(threads, rowBlocks)) : 1;
+                int packs = roundBlocks * panels;
                 int blocks = rowBlocks * panelGroups;
                 if (parallel) {
-                    pool.run(packSharedB, panels);
+                    pool.run(packSharedB, packs);
                     pool.run(rowBlock, blocks);
                 } else {
-                    for (int t = 0; t < panels; t++) {
+                    for (int t = 0; t < packs; t++) {
                         packSharedPanel(t, 0);
                     }
                     for (int t = 0; t < blocks; t++) {
@@ -178,99 +174,39 @@ final class VectorGemm {
         }
     }
 
-    private void packSharedPanel(int panel, int worker) {
+    private void packSharedPanel(int task, int worker) {
+        int blk = task / panels;
+        int panel = task % panels;
+        int p0 = roundK0 + blk * KC;
+        int kcB = Math.min(KC, k - p0);
         if (form == FORM_NT) {
-            packBTransposed(b, bOff, ldb, jc, nc, pc, kc, panel * NR, bShared);
+            packBTransposed(b, bOff, ldb, jc, nc, p0, kcB, panel * NR, bShared, blk * blockStride);
         } else {
-            packBRows(b, bOff, ldb, jc, nc, pc, kc, panel * NR, bShared, 0);
+            packBRows(b, bOff, ldb, jc, nc, p0, kcB, panel * NR, bShared, blk * blockStride);
         }
     }
 
     private void rowBlock(int task, int worker) {
-        int ic = (task / panelGroups) * MC;
-        int mc = Math.min(MC, m - ic);
-        int panels = ceilDiv(nc, NR);
+        int ic = (task / panelGroups) * mcBlock;
+        int mc = Math.min(mcBlock, m - ic);
         int group = task % panelGroups;
         int j0 = (int) ((long) panels * group / panelGroups) * NR;
         int j1 = Math.min(nc, (int) ((long) panels * (group + 1) / panelGroups) * NR);
         float[] ap = aPack[worker];
-        int need = roundUp(mc, MR) * kc;
-        if (ap.length < need) {
+        if (ap.length < roundUp(mc, MR) * Math.min(KC, k)) {
             ap = new float[roundUp(MC, MR) * KC];
             aPack[worker] = ap;
         }
-        packARows(a, aOff, lda, ic, mc, pc, kc, ap);
-        macro(kc, ap, 0, bShared, j0 * kc, mc, j1 - j0, c, cOff + ic * ldc + jc + j0, ldc, accumulate || pc > 0,
-                tile[worker]);
-    }
-
-    /**
-     * TN: k (the point count) is walked in rounds of {@value #TN_BLOCKS} k blocks. Per round, the blocks of A'
-     * and B' are packed once into shared buffers (parallel over panels), then tiles of C run over the round's
-     * blocks in order (parallel over tiles).
-     */
-    private void tn(boolean parallel) {
-        int tm = Math.min(roundUp(m, MR), TN_MT);
-        int tn = Math.min(roundUp(n, NR), TN_NT);
-        mt = tm;
-        nt = tn;
-        tilesN = ceilDiv(n, tn);
-        int tiles = ceilDiv(m, tm) * tilesN;
-        mPad = roundUp(m, MR);
-        nPad = roundUp(n, NR);
-        aTasks = ceilDiv(m, TN_APACK);
-        bTasks = nPad / NR;
-        int blocksMax = Math.min(TN_BLOCKS, ceilDiv(k, KC));
-        int kcMax = Math.min(KC, k);
-        if (aShared.length < blocksMax * mPad * kcMax) {
-            aShared = new float[blocksMax * mPad * kcMax];
-        }
-        if (bShared.length < blocksMax * nPad * kcMax) {
-            bShared = new float[blocksMax * nPad * kcMax];
-        }
-        for (int k0 = 0; k0 < k; k0 += TN_BLOCKS * KC) {
-            roundK0 = k0;
-            roundBlocks = ceilDiv(Math.min(TN_BLOCKS * KC, k - k0), KC);
-            int packs = roundBlocks * (aTasks + bTasks);
-            if (parallel) {
-                pool.run(tnPack, packs);
-                pool.run(tnTile, tiles);
-            } else {
-                for (int t = 0; t < packs; t++) {
-                    tnPack(t, 0);
-                }
-                for (int t = 0; t < tiles; t++) {
-                    tnTile(t, 0);
-                }
-            }
-        }
-    }
-
-    private void tnPack(int task, int worker) {
-        int perBlock = aTasks + bTasks;
-        int blk = task / perBlock;
-        int r = task % perBlock;
-        int p0 = roundK0 + blk * KC;
-        int kcB = Math.min(KC, k - p0);
-        // block blk of the round starts at blk * pad * KC (every block but the last of k is KC long)
-        if (r < aTasks) {
-            int i0 = r * TN_APACK;
-            packATransposed(a, aOff, lda, i0, Math.min(TN_APACK, m - i0), p0, kcB, aShared, blk * mPad * KC + i0 * kcB);
-        } else {
-            packBRows(b, bOff, ldb, 0, n, p0, kcB, (r - aTasks) * NR, bShared, blk * nPad * KC);
-        }
-    }
-
-    private void tnTile(int t, int worker) {
-        int ic = (t / tilesN) * mt;
-        int jt = (t % tilesN) * nt;
-        int mc = Math.min(mt, m - ic);
-        int ncT = Math.min(nt, n - jt);
         for (int blk = 0; blk < roundBlocks; blk++) {
             int p0 = roundK0 + blk * KC;
             int kcB = Math.min(KC, k - p0);
-            macro(kcB, aShared, blk * mPad * KC + ic * kcB, bShared, blk * nPad * KC + jt * kcB, mc, ncT,
-                    c, cOff + ic * ldc + jt, ldc, accumulate || p0 > 0, tile[worker]);
+            if (form == FORM_TN) {
+                packATransposed(a, aOff, lda, ic, mc, p0, kcB, ap, 0);
+            } else {
+                packARows(a, aOff, lda, ic, mc, p0, kcB, ap);
+            }
+            macro(kcB, ap, 0, bShared, blk * blockStride + j0 * kcB, mc, j1 - j0, c, cOff + ic * ldc + jc + j0, ldc,
+                    accumulate || p0 > 0, tile[worker]);
         }
     }
 
@@ -461,8 +397,9 @@ final class VectorGemm {
     }
 
     /** Packs the NR-column panel at {@code t} of B'(p, j) = B[j, p] for B {@code (n, k)}: rows of B become columns. */
-    private static void packBTransposed(float[] b, int bOff, int ldb, int j0, int nc, int p0, int kc, int t, float[] bp) {
-        int d = t * kc;
+    private static void packBTransposed(float[] b, int bOff, int ldb, int j0, int nc, int p0, int kc, int t, float[] bp,
+                                        int bpOff) {
+        int d = bpOff + t * kc;
         int cols = Math.min(NR, nc - t);
         for (int j = 0; j < NR; j++) {
             if (j < cols) {

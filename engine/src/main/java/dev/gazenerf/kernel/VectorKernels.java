@@ -35,7 +35,7 @@ public final class VectorKernels {
         try {
             return VectorSpecies.of(float.class, VectorShape.forBitSize(Integer.parseInt(bits.trim())));
         } catch (IllegalArgumentException e) {
-            // an invalid width falls back to nothing: the backend's constructor reports it
+            // not a vector width: speciesProblem() says so and the backend refuses to start
             return FloatVector.SPECIES_PREFERRED;
         }
     }
