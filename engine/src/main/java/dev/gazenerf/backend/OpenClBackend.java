@@ -39,7 +39,7 @@ import dev.gazenerf.kernel.Activation;
  * ({@code put}), launches, and downloads the arrays it wrote ({@code get}). Sizes, offsets and leading
  * dimensions are kernel fields. One kernel instance per op family is created with the backend and reused.
  * Because Aparapi gives each array field its own device buffer, an input that is the same Java array as
- * another argument is first copied to a per-kernel snapshot buffer (so aliasing calls such as an in-place
+ * another argument is first copied to a snapshot buffer of the backend (so aliasing calls such as an in-place
  * {@link #activationBackward} give the scalar result).
  *
  * <p><b>No silent fallback.</b> Every kernel class is pinned to the selected device (Aparapi's preferred-device

@@ -1,5 +1,9 @@
 package dev.gazenerf.backend;
 
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -17,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 /**
  * The OpenCL backend against the scalar specification on the OpenCL device: every method with random inputs,
@@ -590,6 +595,30 @@ class OpenClBackendTest {
             } else {
                 System.setProperty(Backends.DEVICE_PROPERTY, old);
             }
+        }
+    }
+
+    @Test
+    void withoutADeviceTheErrorSaysHowToInstallOne() throws Exception {
+        cl();
+        // a child JVM whose ICD loader (ocl-icd and the Khronos loader read OCL_ICD_VENDORS) finds no driver
+        Path empty = Files.createTempDirectory("no-opencl-icd");
+        try {
+            String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+            ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC",
+                    "-cp", System.getProperty("java.class.path"), OpenClNoDeviceMain.class.getName());
+            pb.environment().put("OCL_ICD_VENDORS", empty.toString());
+            pb.redirectErrorStream(true);
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), out);
+            assumeFalse(out.contains("CREATED: "), "this OpenCL loader ignores OCL_ICD_VENDORS, so the child still sees a device");
+            assertTrue(out.contains("REASON: no OpenCL platform with a device was found; install an OpenCL ICD"), out);
+            assertTrue(out.contains("GPU: false") && out.contains("DEVICES: 0"), out);
+            assertTrue(out.contains("ERROR: IllegalStateException: OpenCL backend: no OpenCL platform with a device was found")
+                    && out.contains("apt-get install ocl-icd-libopencl1 pocl-opencl-icd"), out);
+        } finally {
+            Files.deleteIfExists(empty);
         }
     }
 
