@@ -81,6 +81,7 @@ public final class SubjectFile implements AutoCloseable {
         if (!Files.isRegularFile(path)) {
             throw new DatasetFormatException(path, null, "no such file");
         }
+        checkEndOfFile(path);
         HdfFile hdf;
         try {
             hdf = new HdfFile(path);
@@ -95,6 +96,44 @@ public final class SubjectFile implements AutoCloseable {
                 throw e;
             }
             throw new DatasetFormatException(path, null, "not a readable HDF5 file (truncated or corrupt?)", e);
+        }
+    }
+
+    /**
+     * Compares the end-of-file address in the superblock (HDF5 format spec II.A; offset 40 in version 0,
+     * 44 in version 1, 28 in versions 2 and 3, relative to the base address) with the file's size, so a
+     * truncated file is reported as such before any key is read. Files with a user block (superblock not at
+     * byte 0) are left to the HDF5 reader.
+     */
+    private static void checkEndOfFile(Path path) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(path)) {
+            long size = ch.size();
+            ByteBuffer head = ByteBuffer.allocate(48).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            while (head.hasRemaining() && ch.read(head) > 0) {
+                // fill what the file has
+            }
+            byte[] signature = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+            if (head.position() < 8) {
+                throw new DatasetFormatException(path, null, "not a readable HDF5 file (only " + size + " bytes)");
+            }
+            for (int i = 0; i < 8; i++) {
+                if (head.get(i) != signature[i]) {
+                    return; // a user block or not HDF5: the reader decides
+                }
+            }
+            int version = head.get(8);
+            int baseAt = version == 0 ? 24 : version == 1 ? 28 : 12;
+            int eofAt = version == 0 ? 40 : version == 1 ? 44 : 28;
+            if (head.position() < eofAt + 8 || head.get(version >= 2 ? 9 : 13) != 8) {
+                throw new DatasetFormatException(path, null, "not a readable HDF5 file (short or unusual superblock)");
+            }
+            long end = head.getLong(baseAt) + head.getLong(eofAt);
+            if (end > size) {
+                throw new DatasetFormatException(path, null, "truncated: the superblock says the file ends at byte "
+                        + end + " but it has " + size + " bytes");
+            }
+        } catch (java.io.IOException e) {
+            throw new DatasetFormatException(path, null, "cannot read the file", e);
         }
     }
 
