@@ -16,11 +16,13 @@ import java.util.concurrent.Future;
  *   <li>Head: an ellipsoid centred at {@link #HEAD_CENTRE} with per-subject radii; hair, eyebrows, lips and a
  *       low-frequency skin texture are albedo on it.</li>
  *   <li>Nose: a smaller ellipsoid half sunk into the face (relief).</li>
- *   <li>Each eye: an eyeball sphere (radius r) and a concentric lid sphere (radius r + {@link #LID_THICKNESS}).
- *       The lid sphere carves the head surface (the socket) and is skin except over the eyelid aperture, an
- *       almond of directions around +z (half-width w, upper and lower heights, a tilt); through it the eyeball
- *       shows sclera, iris and pupil as spherical caps around the gaze direction, so the eyeballs rotate rigidly
- *       with the gaze and the lids occlude part of them.</li>
+ *   <li>Each eye: an eyeball sphere (radius r, its centre r behind the head surface along the normal), a
+ *       concentric lid sphere (radius r + {@link #LID_THICKNESS}) and a concentric socket sphere
+ *       ({@link #SOCKET_RADIUS} r). The socket sphere carves the orbit out of the head (its inside wall is skin).
+ *       The lid sphere is skin except over the eyelid aperture, an almond of directions around the eye's forward
+ *       axis (half-width w, upper and lower heights, a tilt); through it the eyeball shows sclera, iris and
+ *       pupil as spherical caps around the gaze direction, so the eyeballs rotate rigidly with the gaze and the
+ *       lids occlude part of them.</li>
  * </ul>
  * Shading is Lambertian: albedo * (ambient + colour * max(0, n . l)) ({@link Light}); the background is white.
  * Every pixel averages s x s sub-pixel rays (anti-aliasing); the masks are the exact hit fractions.
@@ -32,8 +34,12 @@ public final class SyntheticRenderer implements AutoCloseable {
     public static final double[] HEAD_CENTRE = {0, 0.1, 0};
     /** Lid thickness: lid sphere radius minus eyeball radius. */
     public static final double LID_THICKNESS = 0.02;
-    /** How deep the eyeball centre sits behind the head surface, in eyeball radii. */
-    static final double EYE_DEPTH = 0.95;
+    /** How deep the eyeball centre sits behind the head surface (along its normal), in eyeball radii. */
+    static final double EYE_DEPTH = 1.0;
+    /** Radius of the socket sphere that carves the orbit around each eye, in eyeball radii. */
+    static final double SOCKET_RADIUS = 1.45;
+    /** How far the eye frame's forward axis turns from +z towards the surface normal (0 = +z, 1 = normal). */
+    static final double EYE_FORWARD_BLEND = 0.4;
 
     private static final int BACKGROUND = 0;
     private static final int SKIN = 1;
@@ -41,6 +47,7 @@ public final class SyntheticRenderer implements AutoCloseable {
     private static final int EYE_LEFT = 3;
     private static final int EYE_RIGHT = 4;
     private static final int SOCKET = 5;
+    private static final int WALL = 6;
 
     private final int threads;
     private final int supersampling;
@@ -227,6 +234,9 @@ public final class SyntheticRenderer implements AutoCloseable {
         final double[] ez = new double[2];
         final double re;
         final double rl;
+        final double rs;
+        /** Per eye: forward, right (temporal for the side), up axes of the aperture frame, 9 values each. */
+        final double[] frame = new double[18];
         final double apW;
         final double apUp;
         final double apDown;
@@ -270,6 +280,7 @@ public final class SyntheticRenderer implements AutoCloseable {
             ncz = surfaceZ(0, ncy) - 0.35 * nrz;
             re = p.get(P.EYE_RADIUS);
             rl = re + LID_THICKNESS;
+            rs = SOCKET_RADIUS * re;
             for (int e = 0; e < 2; e++) {
                 double side = e == 0 ? -1 : 1;
                 // on the head surface at (side * EYE_X, EYE_Y), then EYE_DEPTH radii inwards along the normal
@@ -283,6 +294,25 @@ public final class SyntheticRenderer implements AutoCloseable {
                 ex[e] = sx - EYE_DEPTH * re * nx / nn;
                 ey[e] = sy - EYE_DEPTH * re * ny / nn;
                 ez[e] = sz - EYE_DEPTH * re * nz / nn;
+                double fx = EYE_FORWARD_BLEND * nx / nn;
+                double fy = 0;
+                double fz = (1 - EYE_FORWARD_BLEND) + EYE_FORWARD_BLEND * nz / nn;
+                double fn = Math.sqrt(fx * fx + fz * fz);
+                fx /= fn;
+                fz /= fn;
+                // right = side * (up x forward) normalized (points temporally), up = forward x right * side
+                double rx = side * fz;
+                double rz = -side * fx;
+                double[] f = frame;
+                f[9 * e] = fx;
+                f[9 * e + 1] = fy;
+                f[9 * e + 2] = fz;
+                f[9 * e + 3] = rx;
+                f[9 * e + 4] = 0;
+                f[9 * e + 5] = rz;
+                f[9 * e + 6] = 0;
+                f[9 * e + 7] = 1;
+                f[9 * e + 8] = 0;
             }
             apW = p.get(P.APERTURE_HALF_WIDTH);
             apUp = p.get(P.APERTURE_UP);
@@ -353,12 +383,15 @@ public final class SyntheticRenderer implements AutoCloseable {
 
         /** The point on lid sphere {@code e} at aperture parameter t in [-1, 1] (temporal +), upper or lower lid. */
         void lidPoint(int e, double t, boolean upper, double[] out, int at) {
-            double side = e == 0 ? -1 : 1;
             double theta = t * apW;
             double phi = apTilt * t + (upper ? apUp : -apDown) * (1 - t * t);
-            out[at] = ex[e] + rl * side * Math.sin(theta) * Math.cos(phi);
-            out[at + 1] = ey[e] + rl * Math.sin(phi);
-            out[at + 2] = ez[e] + rl * Math.cos(theta) * Math.cos(phi);
+            double a = Math.cos(theta) * Math.cos(phi);
+            double b = Math.sin(theta) * Math.cos(phi);
+            double c = Math.sin(phi);
+            for (int k = 0; k < 3; k++) {
+                out[at + k] = (k == 0 ? ex[e] : k == 1 ? ey[e] : ez[e])
+                        + rl * (a * frame[9 * e + k] + b * frame[9 * e + 3 + k] + c * frame[9 * e + 6 + k]);
+            }
         }
 
         double[] landmarks() {
@@ -450,8 +483,11 @@ public final class SyntheticRenderer implements AutoCloseable {
 
         /** Whether the direction (x, y, z) from eye {@code e}'s centre (unit length) lies in the lid aperture. */
         boolean open(int e, double x, double y, double z) {
-            double side = e == 0 ? -1 : 1;
-            double theta = Math.atan2(side * x, z);
+            double[] f = frame;
+            int o = 9 * e;
+            double fwd = x * f[o] + y * f[o + 1] + z * f[o + 2];
+            double right = x * f[o + 3] + y * f[o + 4] + z * f[o + 5];
+            double theta = Math.atan2(right, fwd);
             double t = theta / apW;
             if (t <= -1 || t >= 1) {
                 return false;
@@ -463,8 +499,11 @@ public final class SyntheticRenderer implements AutoCloseable {
 
         /** Whether the upper-lid direction lies within the lash line just above the aperture. */
         private boolean lash(int e, double x, double y, double z) {
-            double side = e == 0 ? -1 : 1;
-            double t = Math.atan2(side * x, z) / apW;
+            double[] f = frame;
+            int o = 9 * e;
+            double fwd = x * f[o] + y * f[o + 1] + z * f[o + 2];
+            double right = x * f[o + 3] + y * f[o + 4] + z * f[o + 5];
+            double t = Math.atan2(right, fwd) / apW;
             if (t <= -1.05 || t >= 1.05) {
                 return false;
             }
@@ -492,21 +531,27 @@ public final class SyntheticRenderer implements AutoCloseable {
             double best = Double.POSITIVE_INFINITY;
             int kind = BACKGROUND;
             int eye = -1;
-            // head: valid where not carved by a lid sphere
+            // head: valid where not carved by a socket sphere; a carved entry sees the socket's inside wall
             if (ellipsoid(ox, oy, oz, dx, dy, dz, hcx, hcy, hcz, hrx, hry, hrz, tt) && tt[0] > 0) {
                 double t = tt[0];
                 double px = ox + t * dx;
                 double py = oy + t * dy;
                 double pz = oz + t * dz;
-                if (!insideLid(0, px, py, pz) && !insideLid(1, px, py, pz)) {
+                int carved = insideSocket(0, px, py, pz) ? 0 : insideSocket(1, px, py, pz) ? 1 : -1;
+                if (carved < 0) {
                     best = t;
                     kind = SKIN;
+                } else if (ellipsoid(ox, oy, oz, dx, dy, dz, ex[carved], ey[carved], ez[carved], rs, rs, rs, tt)) {
+                    best = tt[1];
+                    kind = WALL;
+                    eye = carved;
                 }
             }
             int noseHit = 0;
             if (ellipsoid(ox, oy, oz, dx, dy, dz, 0, ncy, ncz, nrx, nry, nrz, tt) && tt[0] > 0 && tt[0] < best) {
                 best = tt[0];
                 kind = SKIN;
+                eye = -1;
                 noseHit = 1;
             }
             for (int e = 0; e < 2; e++) {
@@ -580,6 +625,14 @@ public final class SyntheticRenderer implements AutoCloseable {
                 ar = rgb[0] * shade;
                 ag = rgb[1] * shade;
                 ab = rgb[2] * shade;
+            } else if (kind == WALL) {
+                nx = -(px - ex[eye]) / rs;
+                ny = -(py - ey[eye]) / rs;
+                nz = -(pz - ez[eye]) / rs;
+                skinAlbedo(px, py, pz, false, rgb);
+                ar = rgb[0] * 0.9;
+                ag = rgb[1] * 0.9;
+                ab = rgb[2] * 0.9;
             } else if (kind == SOCKET) {
                 nx = -(px - ex[eye]) / rl;
                 ny = -(py - ey[eye]) / rl;
@@ -618,11 +671,11 @@ public final class SyntheticRenderer implements AutoCloseable {
             return kind;
         }
 
-        private boolean insideLid(int e, double x, double y, double z) {
+        private boolean insideSocket(int e, double x, double y, double z) {
             double a = x - ex[e];
             double b = y - ey[e];
             double c = z - ez[e];
-            return a * a + b * b + c * c < rl * rl;
+            return a * a + b * b + c * c < rs * rs;
         }
 
         /** Albedo of the head surface at a world point: texture, hair, brows, lips (features only when asked). */
