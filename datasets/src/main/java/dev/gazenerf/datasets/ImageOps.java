@@ -108,22 +108,33 @@ public final class ImageOps {
         if (mask == null || mask.length < h * w || h < 1 || w < 1 || iterations < 0) {
             throw new IllegalArgumentException("ImageOps.erode3x3: bad mask or sizes (" + h + "x" + w + ")");
         }
-        byte[] src = new byte[h * w];
+        byte[] rows = new byte[h * w]; // (h, w) horizontal 3-minimum
         for (int it = 0; it < iterations; it++) {
-            System.arraycopy(mask, 0, src, 0, h * w);
+            // the 3 x 3 minimum is separable: a horizontal then a vertical 3-minimum, clipped at the border
             for (int y = 0; y < h; y++) {
-                int y0 = Math.max(0, y - 1);
-                int y1 = Math.min(h - 1, y + 1);
+                int o = y * w;
                 for (int x = 0; x < w; x++) {
-                    int x0 = Math.max(0, x - 1);
-                    int x1 = Math.min(w - 1, x + 1);
-                    int m = 255;
-                    for (int yy = y0; yy <= y1; yy++) {
-                        for (int xx = x0; xx <= x1; xx++) {
-                            m = Math.min(m, src[yy * w + xx] & 0xff);
-                        }
+                    int m = mask[o + x] & 0xff;
+                    if (x > 0) {
+                        m = Math.min(m, mask[o + x - 1] & 0xff);
                     }
-                    mask[y * w + x] = (byte) m;
+                    if (x < w - 1) {
+                        m = Math.min(m, mask[o + x + 1] & 0xff);
+                    }
+                    rows[o + x] = (byte) m;
+                }
+            }
+            for (int y = 0; y < h; y++) {
+                int o = y * w;
+                for (int x = 0; x < w; x++) {
+                    int m = rows[o + x] & 0xff;
+                    if (y > 0) {
+                        m = Math.min(m, rows[o - w + x] & 0xff);
+                    }
+                    if (y < h - 1) {
+                        m = Math.min(m, rows[o + w + x] & 0xff);
+                    }
+                    mask[o + x] = (byte) m;
                 }
             }
         }

@@ -70,6 +70,40 @@ class ImageOpsTest {
     }
 
     @Test
+    void separableErosionEqualsTheBruteForceNeighbourhoodMinimum() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(4);
+        for (int trial = 0; trial < 20; trial++) {
+            int h = 1 + r.nextInt(12);
+            int w = 1 + r.nextInt(12);
+            byte[] m = new byte[h * w];
+            for (int i = 0; i < m.length; i++) {
+                m[i] = r.nextInt(5) == 0 ? 0 : (byte) 255;
+            }
+            byte[] expected = m.clone();
+            for (int it = 0; it < 2; it++) {
+                byte[] src = expected.clone();
+                for (int y = 0; y < h; y++) {
+                    for (int x = 0; x < w; x++) {
+                        int min = 255;
+                        for (int dy = -1; dy <= 1; dy++) {
+                            for (int dx = -1; dx <= 1; dx++) {
+                                int yy = y + dy;
+                                int xx = x + dx;
+                                if (yy >= 0 && yy < h && xx >= 0 && xx < w) {
+                                    min = Math.min(min, src[yy * w + xx] & 0xff);
+                                }
+                            }
+                        }
+                        expected[y * w + x] = (byte) min;
+                    }
+                }
+            }
+            ImageOps.erode3x3(m, h, w, 2);
+            assertArrayEquals(expected, m, h + "x" + w);
+        }
+    }
+
+    @Test
     void badArgumentsNameTheOp() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ImageOps.resizeArea(new float[3], 2, 2, 1, new float[1], 1, 1));

@@ -1,10 +1,16 @@
 package dev.gazenerf.datasets.synth;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.gazenerf.datasets.Splits;
+import dev.gazenerf.datasets.h5.DatasetFormatException;
 import dev.gazenerf.datasets.h5.SubjectData;
 import dev.gazenerf.datasets.h5.SubjectFormat;
 import dev.gazenerf.datasets.h5.SubjectWriter;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +36,12 @@ import java.util.SplittableRandom;
 public final class SyntheticDataset {
     private SyntheticDataset() {
     }
+
+    /**
+     * The config of a generated dataset, written beside it so that evaluation can re-render exact targets
+     * ({@link #readConfig}); real datasets have no such file.
+     */
+    public static final String CONFIG_FILE = "synth_config.json";
 
     /** Progress of {@link #generate}: called after each image. */
     @FunctionalInterface
@@ -145,10 +157,34 @@ public final class SyntheticDataset {
                 k, kInv, gaze, pose, null, null, null);
     }
 
+    /** Writes a config as JSON (temporary file, then rename). */
+    static void writeConfig(SynthConfig config, Path json) {
+        try {
+            Path tmp = Files.createTempFile(json.toAbsolutePath().getParent(), "." + json.getFileName(), ".tmp");
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), config);
+            Files.move(tmp, json, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new DatasetFormatException(json, null, "cannot write", e);
+        }
+    }
+
+    /** The config of the synthetic dataset in {@code dir} ({@link #CONFIG_FILE}). */
+    public static SynthConfig readConfig(Path dir) {
+        Path json = dir.resolve(CONFIG_FILE);
+        if (!Files.isRegularFile(json)) {
+            throw new DatasetFormatException(json, null, "no such file (not a synthetic dataset?)");
+        }
+        try {
+            return new ObjectMapper().readValue(json.toFile(), SynthConfig.class);
+        } catch (IOException | RuntimeException e) {
+            throw new DatasetFormatException(json, null, "not a synthetic dataset config", e);
+        }
+    }
+
     /**
      * Generates the dataset into {@code dir}: {@code <prefix>subjectNNNN.h5} per subject,
      * {@code train_test_split.json} (the last {@link SynthConfig#heldOut()} subjects in val, val_gaze, test and
-     * test_specific, the others in train) and {@code contact_sheet.png}.
+     * test_specific, the others in train), {@code contact_sheet.png} and {@link #CONFIG_FILE}.
      *
      * @param progress called after each image; may be null
      */
@@ -197,6 +233,7 @@ public final class SyntheticDataset {
         new Splits(sets).write(split);
         Path png = dir.resolve("contact_sheet.png");
         sheet.write(png);
+        writeConfig(config, dir.resolve(CONFIG_FILE));
         double seconds = (System.nanoTime() - start) / 1e9;
         return new SynthSummary(dir, List.copyOf(files), split, png, config.subjects(), total, config.size(),
                 config.seed(), List.copyOf(train), List.copyOf(val), seconds);

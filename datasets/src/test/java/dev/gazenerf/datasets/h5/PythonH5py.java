@@ -15,11 +15,11 @@ import org.junit.jupiter.api.Assumptions;
  * {@code gazenerf.python} if set, else the first of {@code python3}, {@code /usr/bin/python3} that imports h5py.
  * Without one the calling test skips with a reason, or fails when {@code -Dgazenerf.python.required=true}.
  */
-final class PythonH5py {
+public final class PythonH5py {
     private PythonH5py() {
     }
 
-    static String interpreterOrSkip() {
+    public static String interpreterOrSkip() {
         List<String> candidates = new ArrayList<>();
         String configured = System.getProperty("gazenerf.python");
         if (configured != null && !configured.isBlank()) {
@@ -56,7 +56,7 @@ final class PythonH5py {
     }
 
     /** Runs a script from datasets/src/test/python and returns its stdout; fails on a non-zero exit. */
-    static String run(String python, String script, String... args) throws IOException, InterruptedException {
+    public static String run(String python, String script, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(python);
         cmd.add(scriptPath(script).toString());

@@ -41,6 +41,7 @@ class SyntheticDatasetTest {
         for (String set : new String[] {Splits.VAL, Splits.VAL_GAZE, Splits.TEST, Splits.TEST_SPECIFIC}) {
             assertEquals(List.of("subject0002.h5"), splits.keys(set));
         }
+        assertEquals(config, SyntheticDataset.readConfig(dir));
         BufferedImage sheet = ImageIO.read(summary.contactSheet().toFile());
         assertEquals(3 * (32 + 2) + 2, sheet.getWidth());
         assertEquals(3 * (32 + 2) + 2, sheet.getHeight());
