@@ -5,7 +5,8 @@ Run from the repository root with Debian's h5py:
     /usr/bin/python3 datasets/src/test/python/make_h5_fixture.py
 It writes datasets/src/test/resources/dev/gazenerf/datasets/h5/h5py_fixture.h5: a subject file of the
 reference format (section 1.1) with N=3 images of 6 x 5 pixels, where
-  - face_patch is chunked one image per chunk and LZF-compressed (as the reference files are),
+  - face_patch is chunked one image per chunk and LZF-compressed (as the reference files are; each 90-byte
+    chunk really compresses, to 73 bytes),
   - the masks are chunked and deflate-compressed (gzip level 4),
   - everything else is contiguous and uncompressed; cam_index is uint8, frame_index int64.
 Every value is a closed formula of its indices; the Java test recomputes the same formulas.
@@ -26,7 +27,8 @@ def fval(key_id, shape):
 
 def main():
     n, y, x, c = np.indices((N, H, W, 3))
-    face = ((n * 37 + y * 11 + x * 5 + c * 71) % 256).astype(np.uint8)
+    # pixels repeat in runs of 3 along x so that LZF really compresses (and a corrupted chunk is detectable)
+    face = ((n * 37 + y * 11 + (x // 3) * 5 + c * 71) % 256).astype(np.uint8)
     n, y, x = np.indices((N, H, W))
     head = np.where((x + y + n) % 3 == 0, 255, 0).astype(np.uint8)
     left = np.where((x < 2) & (y == n + 1), 255, 0).astype(np.uint8)

@@ -33,10 +33,14 @@ public final class SubjectFile implements AutoCloseable {
     private final int width;
     private final Map<String, Dataset> imageSets = new HashMap<>();
     private final Map<String, ByteBuffer> contiguous = new HashMap<>();
+    private final Map<String, Long> contiguousAddress = new HashMap<>();
     private final Map<String, double[]> floats = new HashMap<>();
     private final Map<String, int[]> ints = new HashMap<>();
 
-    private SubjectFile(Path path, HdfFile hdf) {
+    /** Contiguous image datasets up to this many bytes are memory-mapped whole; larger ones are read per row. */
+    static final long DEFAULT_MAP_LIMIT = 1L << 30;
+
+    private SubjectFile(Path path, HdfFile hdf, long mapLimit) {
         this.path = path;
         this.hdf = hdf;
         Dataset face = dataset(SubjectFormat.FACE_PATCH);
@@ -58,7 +62,12 @@ public final class SubjectFile implements AutoCloseable {
             if (SubjectFormat.IMAGE_KEYS.contains(key)) {
                 imageSets.put(key.name(), ds);
                 if (ds instanceof ContiguousDataset c) {
-                    contiguous.put(key.name(), mapContiguous(key, c));
+                    long bytes = checkContiguous(key, c);
+                    if (bytes <= mapLimit) {
+                        contiguous.put(key.name(), mapContiguous(key, c, bytes));
+                    } else {
+                        contiguousAddress.put(key.name(), c.getDataAddress());
+                    }
                 }
             } else if (key.kind() == SubjectFormat.Kind.FLOAT) {
                 floats.put(key.name(), toDoubles(key, flatData(key, ds)));
@@ -75,6 +84,11 @@ public final class SubjectFile implements AutoCloseable {
      *                                in the format
      */
     public static SubjectFile open(Path path) {
+        return open(path, DEFAULT_MAP_LIMIT);
+    }
+
+    /** {@link #open(Path)} with a chosen limit for memory-mapping contiguous image data (tests use 0). */
+    static SubjectFile open(Path path, long mapLimit) {
         if (path == null) {
             throw new IllegalArgumentException("SubjectFile.open: path is null");
         }
@@ -89,7 +103,7 @@ public final class SubjectFile implements AutoCloseable {
             throw new DatasetFormatException(path, null, "not a readable HDF5 file (truncated or corrupt?)", e);
         }
         try {
-            return new SubjectFile(path, hdf);
+            return new SubjectFile(path, hdf, mapLimit);
         } catch (RuntimeException e) {
             hdf.close();
             if (e instanceof DatasetFormatException) {
@@ -179,6 +193,12 @@ public final class SubjectFile implements AutoCloseable {
             if (mapped != null) {
                 ByteBuffer b = mapped.duplicate();
                 b.position(index * rowSize);
+                b.get(dst, offset, rowSize);
+                return;
+            }
+            Long address = contiguousAddress.get(key.name());
+            if (address != null) {
+                ByteBuffer b = hdf.getHdfBackingStorage().readBufferFromAddress(address + (long) index * rowSize, rowSize);
                 b.get(dst, offset, rowSize);
                 return;
             }
@@ -361,7 +381,8 @@ public final class SubjectFile implements AutoCloseable {
         }
     }
 
-    private ByteBuffer mapContiguous(SubjectFormat.Key key, ContiguousDataset ds) {
+    /** Checks that a contiguous image dataset lies inside the file; returns its size in bytes. */
+    private long checkContiguous(SubjectFormat.Key key, ContiguousDataset ds) {
         long needed = (long) count * key.rowSize(height, width);
         try {
             long fileSize = Files.size(path);
@@ -370,6 +391,14 @@ public final class SubjectFile implements AutoCloseable {
                 throw new DatasetFormatException(path, key.name(), "data ends at byte " + (address + needed)
                         + " but the file has " + fileSize + " bytes (truncated?)");
             }
+            return needed;
+        } catch (java.io.IOException e) {
+            throw new DatasetFormatException(path, key.name(), "cannot read the file size", e);
+        }
+    }
+
+    private ByteBuffer mapContiguous(SubjectFormat.Key key, ContiguousDataset ds, long needed) {
+        try {
             ByteBuffer b = ds.getBuffer();
             if (b.remaining() < needed) {
                 throw new DatasetFormatException(path, key.name(), "holds " + b.remaining() + " bytes, expected " + needed);
@@ -377,7 +406,7 @@ public final class SubjectFile implements AutoCloseable {
             return b;
         } catch (DatasetFormatException e) {
             throw e;
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             throw new DatasetFormatException(path, key.name(), "cannot map the data (truncated or corrupt?)", e);
         }
     }

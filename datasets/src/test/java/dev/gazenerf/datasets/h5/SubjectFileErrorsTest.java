@@ -129,6 +129,53 @@ class SubjectFileErrorsTest {
         }
     }
 
+    /** Overwrites the stored (compressed) bytes of one chunk, found by searching the file for them. */
+    private static Path corruptChunk(Path source, Path target, String key, int image) throws Exception {
+        Files.copy(source, target);
+        byte[] raw;
+        try (HdfFile hdf = new HdfFile(source)) {
+            io.jhdf.api.dataset.ChunkedDataset ds = (io.jhdf.api.dataset.ChunkedDataset) hdf.getDatasetByPath(key);
+            int[] offset = new int[ds.getDimensions().length];
+            offset[0] = image;
+            java.nio.ByteBuffer b = ds.getRawChunkBuffer(offset);
+            raw = new byte[b.remaining()];
+            b.get(raw);
+        }
+        byte[] bytes = Files.readAllBytes(target);
+        int at = -1;
+        for (int i = 0; i + raw.length <= bytes.length && at < 0; i++) {
+            if (java.util.Arrays.equals(bytes, i, i + raw.length, raw, 0, raw.length)) {
+                at = i;
+            }
+        }
+        assertTrue(at > 0, "chunk found in the file");
+        for (int i = 0; i < raw.length; i++) {
+            bytes[at + i] = (byte) 0xff;
+        }
+        Files.write(target, bytes);
+        return target;
+    }
+
+    @Test
+    void corruptCompressedChunksFailNamingTheFileAndKey() throws Exception {
+        Path fixture = SubjectFileFixtureTest.fixture();
+        Path deflate = corruptChunk(fixture, dir.resolve("deflate.h5"), "head_mask", 1);
+        try (SubjectFile f = SubjectFile.open(deflate)) {
+            byte[] row = new byte[30];
+            f.readRow(SubjectFormat.HEAD_MASK, 0, row, 0);
+            DatasetFormatException e = assertThrows(DatasetFormatException.class,
+                    () -> f.readRow(SubjectFormat.HEAD_MASK, 1, row, 0));
+            assertNames(e, deflate, "head_mask", "cannot read image 1");
+        }
+        Path lzf = corruptChunk(fixture, dir.resolve("lzf.h5"), "face_patch", 2);
+        try (SubjectFile f = SubjectFile.open(lzf)) {
+            byte[] row = new byte[90];
+            DatasetFormatException e = assertThrows(DatasetFormatException.class,
+                    () -> f.readRow(SubjectFormat.FACE_PATCH, 2, row, 0));
+            assertNames(e, lzf, "face_patch", "image 2");
+        }
+    }
+
     @Test
     void corruptBytesFailNamingTheFile() throws Exception {
         Path file = dir.resolve("corrupt.h5");

@@ -44,7 +44,7 @@ class SubjectFileFixtureTest {
                 for (int y = 0; y < H; y++) {
                     for (int x = 0; x < W; x++) {
                         for (int c = 0; c < 3; c++) {
-                            assertEquals((n * 37 + y * 11 + x * 5 + c * 71) % 256, face[(y * W + x) * 3 + c] & 0xff);
+                            assertEquals((n * 37 + y * 11 + (x / 3) * 5 + c * 71) % 256, face[(y * W + x) * 3 + c] & 0xff);
                         }
                     }
                 }

@@ -49,6 +49,16 @@ class SubjectWriterTest {
     }
 
     @Test
+    void largeContiguousImagesAreReadPerRowWithTheSameBytes() {
+        SubjectData data = TestSubjects.random(3, 6, 7, 14);
+        Path file = dir.resolve("rows.h5");
+        SubjectWriter.write(file, data);
+        try (SubjectFile f = SubjectFile.open(file, 0)) {
+            assertSameContent(data, f.readAll());
+        }
+    }
+
+    @Test
     void optionalKeysMayBeAbsent() {
         SubjectData full = TestSubjects.random(2, 4, 6, 12);
         SubjectData data = new SubjectData(2, 4, 6, full.facePatch(), full.headMask(), full.leftEyeMask(),
