@@ -5,7 +5,7 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * The parameters of one procedural subject: head shape, eye geometry, face features, colours and texture.
+ * The parameters of one procedural subject: head shape (cranium and jaw), eye geometry, face features, colours and texture.
  * All lengths are in world units of the head frame (about 74 mm each; the head is about 1.9 wide), see
  * {@link SyntheticRenderer} for the geometry they drive.
  *
@@ -16,7 +16,9 @@ import java.util.SplittableRandom;
 public final class SubjectParams {
     /** A named parameter, its range, and which part of the code it belongs to. */
     public enum P {
-        HEAD_RX(0.92, 1.05, true), HEAD_RY(1.18, 1.34, true), HEAD_RZ(1.06, 1.20, true),
+        HEAD_RX(0.92, 1.05, true), HEAD_RY(1.06, 1.20, true), HEAD_RZ(1.06, 1.20, true),
+        JAW_RX(0.62, 0.80, true), JAW_RY(0.50, 0.66, true), JAW_RZ(0.74, 0.88, true), JAW_Y(-0.62, -0.45, true),
+        JAW_Z(0.02, 0.16, true),
         EYE_X(0.33, 0.39, true), EYE_Y(0.16, 0.25, true), EYE_RADIUS(0.16, 0.19, true),
         IRIS_ANGLE(0.50, 0.60, true), PUPIL_ANGLE(0.15, 0.24, true),
         APERTURE_HALF_WIDTH(0.95, 1.10, true), APERTURE_UP(0.34, 0.46, true), APERTURE_DOWN(0.26, 0.36, true),

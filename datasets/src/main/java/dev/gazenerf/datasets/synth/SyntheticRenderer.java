@@ -13,7 +13,8 @@ import java.util.concurrent.Future;
  *
  * <p>Geometry (world = head frame, x right, y up, z out of the face; units about 74 mm):
  * <ul>
- *   <li>Head: an ellipsoid centred at {@link #HEAD_CENTRE} with per-subject radii; hair, eyebrows, lips and a
+ *   <li>Head: the union of a cranium ellipsoid centred at {@link #HEAD_CENTRE} and a narrower jaw ellipsoid
+ *       below and in front of it (the lower face), with per-subject radii and jaw position; hair, eyebrows, lips and a
  *       low-frequency skin texture are albedo on it.</li>
  *   <li>Nose: a smaller ellipsoid half sunk into the face (relief).</li>
  *   <li>Each eye: an eyeball sphere (radius r, its centre r behind the head surface along the normal), a
@@ -31,7 +32,7 @@ import java.util.concurrent.Future;
  */
 public final class SyntheticRenderer implements AutoCloseable {
     /** Head ellipsoid centre in world units. */
-    public static final double[] HEAD_CENTRE = {0, 0.1, 0};
+    public static final double[] HEAD_CENTRE = {0, 0.22, 0};
     /** Lid thickness: lid sphere radius minus eyeball radius. */
     public static final double LID_THICKNESS = 0.02;
     /** How deep the eyeball centre sits behind the head surface (along its normal), in eyeball radii. */
@@ -224,6 +225,11 @@ public final class SyntheticRenderer implements AutoCloseable {
         final double hrx;
         final double hry;
         final double hrz;
+        final double jcy;
+        final double jcz;
+        final double jrx;
+        final double jry;
+        final double jrz;
         final double ncy;
         final double ncz;
         final double nrx;
@@ -273,6 +279,11 @@ public final class SyntheticRenderer implements AutoCloseable {
             hrx = p.get(P.HEAD_RX);
             hry = p.get(P.HEAD_RY);
             hrz = p.get(P.HEAD_RZ);
+            jrx = p.get(P.JAW_RX);
+            jry = p.get(P.JAW_RY);
+            jrz = p.get(P.JAW_RZ);
+            jcy = p.get(P.JAW_Y);
+            jcz = p.get(P.JAW_Z);
             nrx = p.get(P.NOSE_RX);
             nry = p.get(P.NOSE_RY);
             nrz = p.get(P.NOSE_RZ);
@@ -287,9 +298,11 @@ public final class SyntheticRenderer implements AutoCloseable {
                 double sx = side * p.get(P.EYE_X);
                 double sy = p.get(P.EYE_Y);
                 double sz = surfaceZ(sx, sy);
-                double nx = (sx - hcx) / (hrx * hrx);
-                double ny = (sy - hcy) / (hry * hry);
-                double nz = (sz - hcz) / (hrz * hrz);
+                double[] normal = new double[3];
+                surfaceNormal(sx, sy, sz, normal);
+                double nx = normal[0];
+                double ny = normal[1];
+                double nz = normal[2];
                 double nn = Math.sqrt(nx * nx + ny * ny + nz * nz);
                 ex[e] = sx - EYE_DEPTH * re * nx / nn;
                 ey[e] = sy - EYE_DEPTH * re * ny / nn;
@@ -337,7 +350,9 @@ public final class SyntheticRenderer implements AutoCloseable {
             vx = uy * gz - uz * gy;
             vy = uz * gx - ux * gz;
             vz = ux * gy - uy * gx;
-            double bound = Math.max(hrx, Math.max(hry, hrz)) + 0.5;
+            double jawReach = Math.sqrt((jcy - hcy) * (jcy - hcy) + (jcz - hcz) * (jcz - hcz))
+                    + Math.max(jrx, Math.max(jry, jrz));
+            double bound = Math.max(jawReach, Math.max(hrx, Math.max(hry, hrz))) + 0.5;
             boundR2 = bound * bound;
             double[] l = light.direction();
             lx = l[0];
@@ -365,11 +380,44 @@ public final class SyntheticRenderer implements AutoCloseable {
             }
         }
 
-        /** z of the front of the head ellipsoid at (x, y) (the centre's z outside the silhouette). */
+        /** z of the front of the head (cranium or jaw, whichever is in front) at (x, y); the centre's z outside. */
         double surfaceZ(double x, double y) {
+            double z = Double.NEGATIVE_INFINITY;
             double a = (x - hcx) / hrx;
             double b = (y - hcy) / hry;
-            return hcz + hrz * Math.sqrt(Math.max(0, 1 - a * a - b * b));
+            double q = 1 - a * a - b * b;
+            if (q > 0) {
+                z = hcz + hrz * Math.sqrt(q);
+            }
+            a = x / jrx;
+            b = (y - jcy) / jry;
+            q = 1 - a * a - b * b;
+            if (q > 0) {
+                z = Math.max(z, jcz + jrz * Math.sqrt(q));
+            }
+            return z == Double.NEGATIVE_INFINITY ? hcz : z;
+        }
+
+        /** Whether (x, y, z) is on or in front of the jaw's front rather than the cranium's. */
+        private boolean onJaw(double x, double y, double z) {
+            double a = x / jrx;
+            double b = (y - jcy) / jry;
+            double c = (z - jcz) / jrz;
+            return a * a + b * b + c * c <= 1 + 1e-9 && z >= hcz + hrz * Math.sqrt(Math.max(0,
+                    1 - ((x - hcx) / hrx) * ((x - hcx) / hrx) - ((y - hcy) / hry) * ((y - hcy) / hry))) - 1e-9;
+        }
+
+        /** The (unnormalized) outward normal of the head surface point (x, y, z) on the front. */
+        void surfaceNormal(double x, double y, double z, double[] out) {
+            if (onJaw(x, y, z)) {
+                out[0] = x / (jrx * jrx);
+                out[1] = (y - jcy) / (jry * jry);
+                out[2] = (z - jcz) / (jrz * jrz);
+            } else {
+                out[0] = (x - hcx) / (hrx * hrx);
+                out[1] = (y - hcy) / (hry * hry);
+                out[2] = (z - hcz) / (hrz * hrz);
+            }
         }
 
         /** z of the front of the head or nose, whichever is in front, at (x, y). */
@@ -394,15 +442,23 @@ public final class SyntheticRenderer implements AutoCloseable {
             }
         }
 
+        /** Half-width of the head's silhouette (cranium or jaw) at height y. */
+        private double halfWidth(double y) {
+            double b = (y - hcy) / hry;
+            double w = b * b < 1 ? hrx * Math.sqrt(1 - b * b) : 0;
+            b = (y - jcy) / jry;
+            return Math.max(w, b * b < 1 ? jrx * Math.sqrt(1 - b * b) : 0);
+        }
+
         double[] landmarks() {
             double[] lm = new double[68 * 3];
             double ey0 = ey[0];
-            double chin = hcy - 0.93 * hry;
+            double chin = Math.min(hcy - 0.93 * hry, jcy - 0.93 * jry);
             double top = ey0 - 0.1;
             for (int k = 0; k <= 16; k++) {
                 double a = Math.PI * k / 16;
-                double x = -0.93 * hrx * Math.cos(a);
                 double y = top - (top - chin) * Math.sin(a);
+                double x = -0.93 * halfWidth(y) * Math.cos(a);
                 set(lm, k, x, y, surfaceZ(x, y));
             }
             double bw = p.get(P.BROW_HALF_WIDTH);
@@ -531,28 +587,41 @@ public final class SyntheticRenderer implements AutoCloseable {
             double best = Double.POSITIVE_INFINITY;
             int kind = BACKGROUND;
             int eye = -1;
-            // head: valid where not carved by a socket sphere; a carved entry sees the socket's inside wall
-            if (ellipsoid(ox, oy, oz, dx, dy, dz, hcx, hcy, hcz, hrx, hry, hrz, tt) && tt[0] > 0) {
+            // cranium (k = 0) and jaw (k = 1): an entry point is on the union's surface unless it lies inside the
+            // other; it is valid where not carved by a socket sphere, and a carved entry sees the socket's wall
+            int surface = -1; // 0 cranium, 1 jaw, 2 nose
+            for (int k = 0; k < 2; k++) {
+                boolean hit = k == 0 ? ellipsoid(ox, oy, oz, dx, dy, dz, hcx, hcy, hcz, hrx, hry, hrz, tt)
+                        : ellipsoid(ox, oy, oz, dx, dy, dz, 0, jcy, jcz, jrx, jry, jrz, tt);
+                if (!hit || tt[0] <= 0 || tt[0] >= best) {
+                    continue;
+                }
                 double t = tt[0];
                 double px = ox + t * dx;
                 double py = oy + t * dy;
                 double pz = oz + t * dz;
+                if (k == 0 ? insideEllipsoid(px, py, pz, 0, jcy, jcz, jrx, jry, jrz)
+                        : insideEllipsoid(px, py, pz, hcx, hcy, hcz, hrx, hry, hrz)) {
+                    continue;
+                }
                 int carved = insideSocket(0, px, py, pz) ? 0 : insideSocket(1, px, py, pz) ? 1 : -1;
                 if (carved < 0) {
                     best = t;
                     kind = SKIN;
-                } else if (ellipsoid(ox, oy, oz, dx, dy, dz, ex[carved], ey[carved], ez[carved], rs, rs, rs, tt)) {
+                    surface = k;
+                    eye = -1;
+                } else if (ellipsoid(ox, oy, oz, dx, dy, dz, ex[carved], ey[carved], ez[carved], rs, rs, rs, tt)
+                        && tt[1] < best) {
                     best = tt[1];
                     kind = WALL;
                     eye = carved;
                 }
             }
-            int noseHit = 0;
             if (ellipsoid(ox, oy, oz, dx, dy, dz, 0, ncy, ncz, nrx, nry, nrz, tt) && tt[0] > 0 && tt[0] < best) {
                 best = tt[0];
                 kind = SKIN;
                 eye = -1;
-                noseHit = 1;
+                surface = 2;
             }
             for (int e = 0; e < 2; e++) {
                 if (!ellipsoid(ox, oy, oz, dx, dy, dz, ex[e], ey[e], ez[e], rl, rl, rl, tt) || tt[0] <= 0
@@ -567,7 +636,6 @@ public final class SyntheticRenderer implements AutoCloseable {
                     best = t;
                     kind = LID;
                     eye = e;
-                    noseHit = 0;
                     continue;
                 }
                 double exit = tt[1];
@@ -584,7 +652,6 @@ public final class SyntheticRenderer implements AutoCloseable {
                     best = t2;
                     kind = k2;
                     eye = e;
-                    noseHit = 0;
                 }
             }
             if (kind == BACKGROUND) {
@@ -603,10 +670,14 @@ public final class SyntheticRenderer implements AutoCloseable {
             double ag;
             double ab;
             if (kind == SKIN) {
-                if (noseHit == 1) {
+                if (surface == 2) {
                     nx = px / (nrx * nrx);
                     ny = (py - ncy) / (nry * nry);
                     nz = (pz - ncz) / (nrz * nrz);
+                } else if (surface == 1) {
+                    nx = px / (jrx * jrx);
+                    ny = (py - jcy) / (jry * jry);
+                    nz = (pz - jcz) / (jrz * jrz);
                 } else {
                     nx = (px - hcx) / (hrx * hrx);
                     ny = (py - hcy) / (hry * hry);
@@ -669,6 +740,14 @@ public final class SyntheticRenderer implements AutoCloseable {
             rgb[1] = ag * (ambient[1] + lightColour[1] * lambert);
             rgb[2] = ab * (ambient[2] + lightColour[2] * lambert);
             return kind;
+        }
+
+        private static boolean insideEllipsoid(double x, double y, double z, double cx, double cy, double cz, double rx,
+                double ry, double rz) {
+            double a = (x - cx) / rx;
+            double b = (y - cy) / ry;
+            double c = (z - cz) / rz;
+            return a * a + b * b + c * c < 1 - 1e-12;
         }
 
         private boolean insideSocket(int e, double x, double y, double z) {

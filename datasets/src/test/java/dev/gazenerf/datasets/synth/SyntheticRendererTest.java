@@ -197,6 +197,8 @@ class SyntheticRendererTest {
                         double[] d = {k[0] * u + k[1] * v + k[2], k[3] * u + k[4] * v + k[5], k[6] * u + k[7] * v + k[8]};
                         boolean head = hits(o, d, SyntheticRenderer.HEAD_CENTRE, s.get(P.HEAD_RX), s.get(P.HEAD_RY),
                                 s.get(P.HEAD_RZ))
+                                || hits(o, d, new double[] {0, s.get(P.JAW_Y), s.get(P.JAW_Z)}, s.get(P.JAW_RX),
+                                        s.get(P.JAW_RY), s.get(P.JAW_RZ))
                                 || hits(o, d, new double[] {0, scene.ncy, scene.ncz}, scene.nrx, scene.nry, scene.nrz);
                         for (int e = 0; e < 2; e++) {
                             double[] c = {scene.ex[e], scene.ey[e], scene.ez[e]};
@@ -217,7 +219,7 @@ class SyntheticRendererTest {
                         }
                     }
                 }
-                assertEquals(0, mismatches, "head mask = rays hitting the head, nose or lids (camera " + camIndex + ")");
+                assertEquals(0, mismatches, "head mask = rays hitting the cranium, jaw, nose or lids (camera " + camIndex + ")");
                 assertTrue(eyePixels > 0, "some eye visible from camera " + camIndex);
             }
             // frontal: the eye corner landmarks bracket each eye mask
