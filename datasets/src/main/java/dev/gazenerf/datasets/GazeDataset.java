@@ -132,18 +132,27 @@ public final class GazeDataset implements AutoCloseable {
         }
         byte[] bytes = new byte[h * w * 3];
         f.readRow(SubjectFormat.FACE_PATCH, row, bytes, 0);
-        float[] rgb = new float[h * w * 3]; // (h, w, 3) RGB
-        for (int p = 0; p < h * w; p++) {
-            rgb[3 * p] = (bytes[3 * p + 2] & 0xff) / 255f;
-            rgb[3 * p + 1] = (bytes[3 * p + 1] & 0xff) / 255f;
-            rgb[3 * p + 2] = (bytes[3 * p] & 0xff) / 255f;
-        }
-        float[] resized = new float[oh * ow * 3]; // (oh, ow, 3)
-        ImageOps.resizeArea(rgb, h, w, 3, resized, oh, ow);
         float[] image = new float[3 * oh * ow]; // (3, oh, ow)
-        for (int p = 0; p < oh * ow; p++) {
-            for (int c = 0; c < 3; c++) {
-                image[c * oh * ow + p] = resized[3 * p + c];
+        if (oh == h && ow == w) {
+            int plane = h * w;
+            for (int p = 0; p < plane; p++) {
+                image[p] = (bytes[3 * p + 2] & 0xff) / 255f;
+                image[plane + p] = (bytes[3 * p + 1] & 0xff) / 255f;
+                image[2 * plane + p] = (bytes[3 * p] & 0xff) / 255f;
+            }
+        } else {
+            float[] rgb = new float[h * w * 3]; // (h, w, 3) RGB
+            for (int p = 0; p < h * w; p++) {
+                rgb[3 * p] = (bytes[3 * p + 2] & 0xff) / 255f;
+                rgb[3 * p + 1] = (bytes[3 * p + 1] & 0xff) / 255f;
+                rgb[3 * p + 2] = (bytes[3 * p] & 0xff) / 255f;
+            }
+            float[] resized = new float[oh * ow * 3]; // (oh, ow, 3)
+            ImageOps.resizeArea(rgb, h, w, 3, resized, oh, ow);
+            for (int p = 0; p < oh * ow; p++) {
+                for (int c = 0; c < 3; c++) {
+                    image[c * oh * ow + p] = resized[3 * p + c];
+                }
             }
         }
         float[] head = mask(f, SubjectFormat.HEAD_MASK, row, true, oh, ow);
@@ -166,6 +175,12 @@ public final class GazeDataset implements AutoCloseable {
             k[j] *= sx;
             k[3 + j] *= sy;
         }
+        // K' = S K with S = diag(sx, sy, 1), so K'^-1 = K^-1 S^-1: columns 0 and 1 of the file's K^-1 divided
+        double[] kInv = f.floatRow(SubjectFormat.INV_INMAT, row);
+        for (int i = 0; i < 3; i++) {
+            kInv[3 * i] /= sx;
+            kInv[3 * i + 1] /= sy;
+        }
         double[] lm = f.floatRow(SubjectFormat.FACIAL_LANDMARKS, row);
         for (int i = 0; i < lm.length; i += 2) {
             lm[i] *= sx;
@@ -174,7 +189,7 @@ public final class GazeDataset implements AutoCloseable {
         return new Sample(keys.get(subject), subject, row, oh, image, head, left, right, code,
                 floats(f.floatRow(SubjectFormat.W2C_RMAT, row)), floats(f.floatRow(SubjectFormat.W2C_TVEC, row)),
                 floats(f.floatRow(SubjectFormat.C2W_RMAT, row)), floats(f.floatRow(SubjectFormat.C2W_TVEC, row)),
-                floats(k), floats(sx == 1 && sy == 1 ? f.floatRow(SubjectFormat.INV_INMAT, row) : inverse3(k, f)),
+                floats(k), floats(kInv),
                 floats(f.floatRow(SubjectFormat.PITCHYAW_HEAD, row)), floats(f.floatRow(SubjectFormat.FACE_HEAD_POSE, row)),
                 floats(lm), f.intValue(SubjectFormat.CAM_INDEX, row));
     }
@@ -187,36 +202,22 @@ public final class GazeDataset implements AutoCloseable {
         if (erode) {
             ImageOps.erode3x3(m, h, w, 2);
         }
+        float[] out = new float[oh * ow];
+        if (oh == h && ow == w) {
+            for (int i = 0; i < out.length; i++) {
+                out[i] = (m[i] & 0xff) >= 128 ? 1f : 0f; // v / 255 >= 0.5
+            }
+            return out;
+        }
         float[] v = new float[h * w];
         for (int i = 0; i < v.length; i++) {
             v[i] = (m[i] & 0xff) / 255f;
         }
-        float[] out = new float[oh * ow];
         ImageOps.resizeArea(v, h, w, 1, out, oh, ow);
         for (int i = 0; i < out.length; i++) {
             out[i] = out[i] >= 0.5f ? 1f : 0f;
         }
         return out;
-    }
-
-    private static double[] inverse3(double[] m, SubjectFile f) {
-        double a = m[0];
-        double b = m[1];
-        double c = m[2];
-        double d = m[3];
-        double e = m[4];
-        double g = m[5];
-        double h = m[6];
-        double i = m[7];
-        double k = m[8];
-        double det = a * (e * k - g * i) - b * (d * k - g * h) + c * (d * i - e * h);
-        if (Math.abs(det) < 1e-12) {
-            throw new DatasetFormatException(f.path(), SubjectFormat.INMAT.name(), "intrinsics are singular");
-        }
-        return new double[] {
-            (e * k - g * i) / det, (c * i - b * k) / det, (b * g - c * e) / det,
-            (g * h - d * k) / det, (a * k - c * h) / det, (c * d - a * g) / det,
-            (d * i - e * h) / det, (b * h - a * i) / det, (a * e - b * d) / det};
     }
 
     private static float[] floats(double[] d) {

@@ -5,7 +5,8 @@ package dev.gazenerf.datasets;
  *
  * @param outputSize       side of the square output images and masks; 0 keeps the file's size. Images are
  *                         area-resampled, masks area-resampled and thresholded at 0.5, intrinsics and landmarks
- *                         scaled by outputSize / fileSize (rows 0 and 1 of K, as the reference's trainer does)
+ *                         scaled by outputSize / fileSize (rows 0 and 1 of K, as the reference's trainer does;
+ *                         columns 0 and 1 of the file's K^-1 divided by the same factors)
  * @param fixedExpression  when non-null, replaces code[100:179] (the reference's switch, section 1.5)
  * @param prefix           the dataset prefix of the file names
  */

@@ -70,6 +70,37 @@ class BatchSamplerTest {
     }
 
     @Test
+    void aReadErrorReachesTheConsumerNamingFileAndKey() throws Exception {
+        // the h5py fixture with image 1's deflate-compressed head_mask chunk overwritten
+        Path bad = dir.resolve("bad.h5");
+        java.nio.file.Files.copy(dev.gazenerf.datasets.h5.SubjectFileFixtureTest.fixture(), bad);
+        byte[] bytes = java.nio.file.Files.readAllBytes(bad);
+        byte[] raw;
+        try (io.jhdf.HdfFile hdf = new io.jhdf.HdfFile(bad)) {
+            java.nio.ByteBuffer b = ((io.jhdf.api.dataset.ChunkedDataset) hdf.getDatasetByPath("head_mask"))
+                    .getRawChunkBuffer(new int[] {1, 0, 0});
+            raw = new byte[b.remaining()];
+            b.get(raw);
+        }
+        for (int i = 0; i + raw.length <= bytes.length; i++) {
+            if (Arrays.equals(bytes, i, i + raw.length, raw, 0, raw.length)) {
+                Arrays.fill(bytes, i, i + raw.length, (byte) 0xff);
+                break;
+            }
+        }
+        java.nio.file.Files.write(bad, bytes);
+        try (GazeDataset ds = GazeDataset.open(List.of(bad), null, LoaderOptions.defaults().withOutputSize(4));
+                BatchSampler s = new BatchSampler(ds, 1, 0, false, false, 1, 2)) {
+            assertEquals(0, s.next().get(0).imageIndex());
+            dev.gazenerf.datasets.h5.DatasetFormatException e =
+                    assertThrows(dev.gazenerf.datasets.h5.DatasetFormatException.class, s::next);
+            assertEquals("head_mask", e.key());
+            assertEquals(bad, e.file());
+            assertFalse(s.hasNext());
+        }
+    }
+
+    @Test
     void closingEarlyStopsTheReader() {
         Path a = dir.resolve("a.h5");
         SubjectWriter.write(a, GazeDatasetTest.subject(5, 3));

@@ -13,12 +13,12 @@ import org.junit.jupiter.api.Test;
  * face_patch, deflate-compressed chunked masks, contiguous float64 / float32 / uint8 / int64 keys.
  * Every value is compared with the script's closed formulas.
  */
-class SubjectFileFixtureTest {
+public class SubjectFileFixtureTest {
     static final int N = 3;
     static final int H = 6;
     static final int W = 5;
 
-    static Path fixture() throws URISyntaxException {
+    public static Path fixture() throws URISyntaxException {
         return Path.of(SubjectFileFixtureTest.class.getResource("h5py_fixture.h5").toURI());
     }
 
