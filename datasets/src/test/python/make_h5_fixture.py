@@ -10,13 +10,17 @@ reference format (section 1.1) with N=3 images of 6 x 5 pixels, where
   - the masks are chunked and deflate-compressed (gzip level 4),
   - everything else is contiguous and uncompressed; cam_index is uint8, frame_index int64.
 Every value is a closed formula of its indices; the Java test recomputes the same formulas.
+
+It also writes h5py_fixture_tiled.h5: the same content, but with libver="latest" (HDF5 1.10 chunk indexes)
+and chunks that split images spatially (face_patch (1, 4, 3, 3), masks (2, 3, 5)), so a reader must assemble
+an image from several chunks.
 """
 import os
 import h5py
 import numpy as np
 
 N, H, W = 3, 6, 5
-OUT = os.path.join(os.path.dirname(__file__), "..", "resources", "dev", "gazenerf", "datasets", "h5", "h5py_fixture.h5")
+HERE = os.path.join(os.path.dirname(__file__), "..", "resources", "dev", "gazenerf", "datasets", "h5")
 
 
 def fval(key_id, shape):
@@ -25,7 +29,7 @@ def fval(key_id, shape):
     return np.array(vals, dtype=np.float64).reshape(shape)
 
 
-def main():
+def write(path, tiled):
     n, y, x, c = np.indices((N, H, W, 3))
     # pixels repeat in runs of 3 along x so that LZF really compresses (and a corrupted chunk is detectable)
     face = ((n * 37 + y * 11 + (x // 3) * 5 + c * 71) % 256).astype(np.uint8)
@@ -33,11 +37,13 @@ def main():
     head = np.where((x + y + n) % 3 == 0, 255, 0).astype(np.uint8)
     left = np.where((x < 2) & (y == n + 1), 255, 0).astype(np.uint8)
     right = np.where((x >= 3) & (y == n + 2), 255, 0).astype(np.uint8)
-    with h5py.File(OUT, "w") as f:
-        f.create_dataset("face_patch", data=face, chunks=(1, H, W, 3), compression="lzf")
-        f.create_dataset("head_mask", data=head, chunks=(1, H, W), compression="gzip", compression_opts=4)
-        f.create_dataset("left_eye_mask", data=left, chunks=(1, H, W), compression="gzip", compression_opts=4)
-        f.create_dataset("right_eye_mask", data=right, chunks=(1, H, W), compression="gzip", compression_opts=4)
+    face_chunks = (1, 4, 3, 3) if tiled else (1, H, W, 3)
+    mask_chunks = (2, 3, 5) if tiled else (1, H, W)
+    with h5py.File(path, "w", libver="latest" if tiled else "earliest") as f:
+        f.create_dataset("face_patch", data=face, chunks=face_chunks, compression="lzf")
+        f.create_dataset("head_mask", data=head, chunks=mask_chunks, compression="gzip", compression_opts=4)
+        f.create_dataset("left_eye_mask", data=left, chunks=mask_chunks, compression="gzip", compression_opts=4)
+        f.create_dataset("right_eye_mask", data=right, chunks=mask_chunks, compression="gzip", compression_opts=4)
         f.create_dataset("facial_landmarks", data=fval(1, (N, 68, 2)))
         f.create_dataset("cam_index", data=np.array([[200], [7], [17]], dtype=np.uint8))
         f.create_dataset("frame_index", data=np.array([[0], [1], [2]], dtype=np.int64))
@@ -50,6 +56,11 @@ def main():
         f.create_dataset("inv_inmat", data=fval(8, (N, 3, 3)))
         f.create_dataset("pitchyaw_head", data=fval(9, (N, 2)))
         f.create_dataset("face_head_pose", data=fval(10, (N, 2)).astype(np.float32))
+
+
+def main():
+    write(os.path.join(HERE, "h5py_fixture.h5"), False)
+    write(os.path.join(HERE, "h5py_fixture_tiled.h5"), True)
 
 
 if __name__ == "__main__":

@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URISyntaxException;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Reads the h5py-written fixture (datasets/src/test/python/make_h5_fixture.py): LZF-compressed chunked
- * face_patch, deflate-compressed chunked masks, contiguous float64 / float32 / uint8 / int64 keys.
+ * Reads the h5py-written fixtures (datasets/src/test/python/make_h5_fixture.py): LZF-compressed chunked
+ * face_patch, deflate-compressed chunked masks, contiguous float64 / float32 / uint8 / int64 keys; chunks of one
+ * image each or spatial tiles.
  * Every value is compared with the script's closed formulas.
  */
 public class SubjectFileFixtureTest {
@@ -19,7 +21,11 @@ public class SubjectFileFixtureTest {
     static final int W = 5;
 
     public static Path fixture() throws URISyntaxException {
-        return Path.of(SubjectFileFixtureTest.class.getResource("h5py_fixture.h5").toURI());
+        return fixture("h5py_fixture.h5");
+    }
+
+    static Path fixture(String name) throws URISyntaxException {
+        return Path.of(SubjectFileFixtureTest.class.getResource(name).toURI());
     }
 
     /** The script's fval: key + 0.5 n + sum_k (k + 1) 0.01 v_k over the indices after n. */
@@ -31,9 +37,11 @@ public class SubjectFileFixtureTest {
         return v;
     }
 
-    @Test
-    void readsEveryKeyOfTheH5pyFixture() throws Exception {
-        try (SubjectFile f = SubjectFile.open(fixture())) {
+    /** One image per chunk, v1 B-tree index (as the reference files); and spatial tiles, HDF5 1.10 indexes. */
+    @ParameterizedTest
+    @ValueSource(strings = {"h5py_fixture.h5", "h5py_fixture_tiled.h5"})
+    void readsEveryKeyOfTheH5pyFixture(String name) throws Exception {
+        try (SubjectFile f = SubjectFile.open(fixture(name))) {
             assertEquals(N, f.count());
             assertEquals(H, f.height());
             assertEquals(W, f.width());
