@@ -1,0 +1,242 @@
+package dev.gazenerf.backend.tornadovm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.gazenerf.backend.Backend;
+import dev.gazenerf.backend.Backends;
+import dev.gazenerf.backend.ScalarBackend;
+import dev.gazenerf.kernel.Activation;
+
+/**
+ * Every {@link dev.gazenerf.backend.Backend} primitive of the {@code tornadovm} backend against the scalar
+ * specification: outputs with offsets, leading dimensions wider than the rows, sizes that are not multiples
+ * of the work-group size, accumulate on and off. Skips with the reason when the TornadoVM runtime is absent.
+ *
+ * <p>Tolerances ({@code |err| <= atol + rtol |ref|}) were measured on TornadoVM 5.2.0-jdk25 with the PoCL 3.1
+ * CPU device (pthread, AVX-512): worst err/bound seen per family is in the comment beside each constant,
+ * and the constants are about twice the worst absolute error seen.
+ */
+class TornadoVmBackendParityTest {
+    /** gemm: k = 53 products summed in the same order; the device contracts to fused multiply-add. */
+    static final double GEMM_ATOL = 2e-5, GEMM_RTOL = 2e-5;
+    /** Element-wise ops (bias + activation, its backward, copies, column sums): sigmoid's exp may differ in the last bit. */
+    static final double ELEMENT_ATOL = 1e-6, ELEMENT_RTOL = 1e-6;
+    /** Frequency encoding with 6 bands: arguments up to 2^5 * 2, device sin/cos against Java's. */
+    static final double ENCODE_ATOL = 2e-6, ENCODE_RTOL = 1e-5;
+    /** Adam, a few steps: the device may fuse b*m + (1-b)*g. */
+    static final double ADAM_ATOL = 1e-7, ADAM_RTOL = 1e-6;
+
+    private static TornadoVmBackend tornado;
+    private static final Backend scalar = new ScalarBackend();
+
+    @BeforeAll
+    static void open() {
+        TornadoVmTests.requireRuntime();
+        tornado = new TornadoVmBackend(true);
+    }
+
+    @AfterAll
+    static void close() {
+        if (tornado != null) {
+            tornado.close();
+        }
+    }
+
+    private static float[] random(Random r, int n, float scale) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (r.nextFloat() * 2f - 1f) * scale;
+        }
+        return a;
+    }
+
+    @Test
+    void gemmFormsMatchScalar() {
+        Random r = new Random(1);
+        int m = 37, n = 29, k = 53;
+        int lda = 60, ldb = 61, ldc = 33;
+        for (String form : new String[] {"NT", "NN", "TN"}) {
+            for (boolean acc : new boolean[] {false, true}) {
+                float[] a = random(r, 5 + 60 * 60, 1f);
+                float[] b = random(r, 7 + 61 * 61, 1f);
+                float[] want = random(r, 3 + ldc * m, 1f);
+                float[] got = want.clone();
+                switch (form) {
+                    case "NT" -> {
+                        scalar.gemmNT(m, n, k, a, 5, lda, b, 7, ldb, want, 3, ldc, acc);
+                        tornado.gemmNT(m, n, k, a, 5, lda, b, 7, ldb, got, 3, ldc, acc);
+                    }
+                    case "NN" -> {
+                        scalar.gemmNN(m, n, k, a, 5, lda, b, 7, ldb, want, 3, ldc, acc);
+                        tornado.gemmNN(m, n, k, a, 5, lda, b, 7, ldb, got, 3, ldc, acc);
+                    }
+                    default -> {
+                        scalar.gemmTN(m, n, k, a, 5, lda, b, 7, ldb, want, 3, ldc, acc);
+                        tornado.gemmTN(m, n, k, a, 5, lda, b, 7, ldb, got, 3, ldc, acc);
+                    }
+                }
+                TornadoVmTests.assertClose("gemm" + form + (acc ? " accumulate" : ""), want, got, GEMM_ATOL, GEMM_RTOL);
+            }
+        }
+    }
+
+    @Test
+    void biasActivationMatchesScalarForEveryActivation() {
+        Random r = new Random(2);
+        int rows = 40, cols = 13, ldy = 17;
+        for (Activation act : Activation.values()) {
+            float[] bias = random(r, 4 + 4 * 20, 1f);
+            float[] want = random(r, 2 + rows * ldy, 3f);
+            float[] got = want.clone();
+            // one bias row per 10 rows (a per-image code product), bias rows 20 apart
+            scalar.biasActivation(want, 2, ldy, rows, cols, bias, 4, 20, 10, act);
+            tornado.biasActivation(got, 2, ldy, rows, cols, bias, 4, 20, 10, act);
+            TornadoVmTests.assertClose("biasActivation " + act, want, got, ELEMENT_ATOL, ELEMENT_RTOL);
+            float[] noBiasWant = random(r, rows * cols, 3f);
+            float[] noBiasGot = noBiasWant.clone();
+            scalar.biasActivation(noBiasWant, 0, cols, rows, cols, null, 0, 0, rows, act);
+            tornado.biasActivation(noBiasGot, 0, cols, rows, cols, null, 0, 0, rows, act);
+            TornadoVmTests.assertClose("biasActivation " + act + " no bias", noBiasWant, noBiasGot, ELEMENT_ATOL, ELEMENT_RTOL);
+        }
+    }
+
+    @Test
+    void activationBackwardMatchesScalarAlsoInPlace() {
+        Random r = new Random(3);
+        int rows = 33, cols = 9;
+        for (Activation act : Activation.values()) {
+            float[] y = random(r, 1 + rows * 11, 1f);
+            if (act == Activation.SIGMOID) {
+                for (int i = 0; i < y.length; i++) {
+                    y[i] = 0.5f + 0.49f * y[i];
+                }
+            }
+            float[] dy = random(r, rows * 10, 1f);
+            float[] want = random(r, 6 + rows * 12, 1f);
+            float[] got = want.clone();
+            scalar.activationBackward(want, 6, 12, dy, 0, 10, y, 1, 11, rows, cols, act);
+            tornado.activationBackward(got, 6, 12, dy, 0, 10, y, 1, 11, rows, cols, act);
+            TornadoVmTests.assertClose("activationBackward " + act, want, got, ELEMENT_ATOL, ELEMENT_RTOL);
+            float[] inPlaceWant = dy.clone();
+            float[] inPlaceGot = dy.clone();
+            scalar.activationBackward(inPlaceWant, 0, 10, inPlaceWant, 0, 10, y, 1, 11, rows, cols, act);
+            tornado.activationBackward(inPlaceGot, 0, 10, inPlaceGot, 0, 10, y, 1, 11, rows, cols, act);
+            TornadoVmTests.assertClose("activationBackward " + act + " in place", inPlaceWant, inPlaceGot, ELEMENT_ATOL, ELEMENT_RTOL);
+        }
+    }
+
+    @Test
+    void columnSumsAndCopyMatchScalar() {
+        Random r = new Random(4);
+        int rows = 60, cols = 7, ldd = 9;
+        float[] d = random(r, 3 + rows * ldd, 1f);
+        for (int rowsPerGroup : new int[] {rows, 12}) {
+            for (boolean acc : new boolean[] {false, true}) {
+                float[] want = random(r, 2 + (rows / rowsPerGroup) * cols, 1f);
+                float[] got = want.clone();
+                scalar.columnSums(want, 2, d, 3, ldd, rows, cols, rowsPerGroup, acc);
+                tornado.columnSums(got, 2, d, 3, ldd, rows, cols, rowsPerGroup, acc);
+                TornadoVmTests.assertClose("columnSums groups of " + rowsPerGroup + (acc ? " accumulate" : ""), want, got,
+                        ELEMENT_ATOL * 10, ELEMENT_RTOL * 10);
+            }
+        }
+        for (boolean acc : new boolean[] {false, true}) {
+            float[] want = random(r, 5 + 25 * 16, 1f);
+            float[] got = want.clone();
+            scalar.copy2d(want, 5, 16, d, 1, ldd, 25, 6, acc);
+            tornado.copy2d(got, 5, 16, d, 1, ldd, 25, 6, acc);
+            TornadoVmTests.assertClose("copy2d" + (acc ? " accumulate" : ""), want, got, ELEMENT_ATOL, ELEMENT_RTOL);
+        }
+    }
+
+    @Test
+    void frequencyEncodingAndBackwardMatchScalar() {
+        Random r = new Random(5);
+        int points = 45, frequencies = 6, width = 3 + 6 * frequencies, ldo = width + 4;
+        float[] xyz = random(r, 2 + points * 3, 2f);
+        float[] want = random(r, 1 + points * ldo, 1f);
+        float[] got = want.clone();
+        scalar.frequencyEncode(want, 1, ldo, xyz, 2, points, frequencies);
+        tornado.frequencyEncode(got, 1, ldo, xyz, 2, points, frequencies);
+        TornadoVmTests.assertClose("frequencyEncode", want, got, ENCODE_ATOL, ENCODE_RTOL);
+        float[] dOut = random(r, points * ldo, 1f);
+        for (boolean acc : new boolean[] {false, true}) {
+            float[] dWant = random(r, 3 + points * 3, 1f);
+            float[] dGot = dWant.clone();
+            scalar.frequencyEncodeBackward(dWant, 3, dOut, 0, ldo, xyz, 2, points, frequencies, acc);
+            tornado.frequencyEncodeBackward(dGot, 3, dOut, 0, ldo, xyz, 2, points, frequencies, acc);
+            // the backward sums 2^f-weighted terms: its error scales with 2^(F-1) = 32
+            TornadoVmTests.assertClose("frequencyEncodeBackward" + (acc ? " accumulate" : ""), dWant, dGot,
+                    ENCODE_ATOL * 32, ENCODE_RTOL);
+        }
+    }
+
+    @Test
+    void adamStepsMatchScalar() {
+        Random r = new Random(6);
+        int n = 301, off = 4;
+        float[] pWant = random(r, off + n, 1f);
+        float[] mWant = new float[off + n];
+        float[] vWant = new float[off + n];
+        float[] pGot = pWant.clone();
+        float[] mGot = mWant.clone();
+        float[] vGot = vWant.clone();
+        for (int step = 1; step <= 3; step++) {
+            float[] g = random(r, off + n, 0.5f);
+            scalar.adam(pWant, g, mWant, vWant, off, n, 1e-3f, 0.9f, 0.999f, 1e-8f, step);
+            tornado.adam(pGot, g, mGot, vGot, off, n, 1e-3f, 0.9f, 0.999f, 1e-8f, step);
+        }
+        TornadoVmTests.assertClose("adam param", pWant, pGot, ADAM_ATOL, ADAM_RTOL);
+        TornadoVmTests.assertClose("adam m", mWant, mGot, ADAM_ATOL, ADAM_RTOL);
+        TornadoVmTests.assertClose("adam v", vWant, vGot, ADAM_ATOL, ADAM_RTOL);
+    }
+
+    @Test
+    void kernelsRanOnTheDevice() {
+        float[] a = {1, 2, 3, 4};
+        float[] b = {5, 6, 7, 8};
+        float[] c = new float[4];
+        long launches = tornado.launches();
+        long nanos = tornado.deviceKernelNanos();
+        // (2x2) * (2x2)^T by hand: [1 2; 3 4] [5 7; 6 8] = [17 23; 39 53]
+        tornado.gemmNT(2, 2, 2, a, 0, 2, b, 0, 2, c, 0, 2, false);
+        assertArrayEquals(new float[] {17, 23, 39, 53}, c);
+        assertEquals(launches + 1, tornado.launches());
+        assertTrue(tornado.deviceKernelNanos() > nanos, "TornadoVM's profiler recorded no device kernel time");
+        assertTrue(tornado.device().startsWith("TornadoVM 5.2.0-jdk25: "), tornado.device());
+        assertEquals("False", System.getProperty("tornado.recover.bailout"), "TornadoVM's Java fallback must be off");
+    }
+
+    @Test
+    void zeroSizesDoNothingAndBadArgumentsNameTheOp() {
+        float[] c = {1, 2, 3};
+        long launches = tornado.launches();
+        tornado.gemmNT(0, 3, 4, new float[0], 0, 4, new float[12], 0, 4, c, 0, 3, false);
+        tornado.copy2d(c, 0, 3, new float[3], 0, 3, 1, 0, false);
+        tornado.adam(c, c, c, c, 0, 0, 1e-3f, 0.9f, 0.999f, 1e-8f, 1);
+        assertArrayEquals(new float[] {1, 2, 3}, c);
+        assertEquals(launches, tornado.launches());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> tornado.gemmNN(2, 2, 2, new float[3], 0, 2, new float[4], 0, 2, new float[4], 0, 2, false));
+        assertTrue(e.getMessage().contains("gemmNN") && e.getMessage().contains("'a'"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> tornado.biasActivation(null, 0, 1, 1, 1, null, 0, 0, 1, Activation.RELU));
+        assertTrue(e.getMessage().contains("biasActivation") && e.getMessage().contains("'y'"), e.getMessage());
+    }
+
+    @Test
+    void selectedByNameThroughBackends() {
+        try (Backend b = Backends.create("tornadovm")) {
+            assertEquals("tornadovm", b.name());
+        }
+    }
+}
