@@ -70,6 +70,8 @@ public final class DeviceMlpStep implements AutoCloseable {
     private TornadoExecutionResult lastResult;
     private int step;
     private long kernelNanos;
+    private long lastBytesIn;
+    private long lastBytesOut;
 
     /** The named parameter slices of the MLP, in the order they sit in the flat buffer. */
     public static ParamLayout layout(int in, int hidden, int out) {
@@ -99,7 +101,9 @@ public final class DeviceMlpStep implements AutoCloseable {
             throw new IllegalArgumentException(op + ": argument 'initialParams' has length " + initialParams.length
                     + ", the layout has " + layout.size());
         }
+        // Before super(), so before the field initialisers touch a TornadoVM class that may be missing.
         TornadoVmRuntime.requireDeviceOnly();
+        super();
         this.device = TornadoVmRuntime.selectDevice();
         this.batch = batch;
         this.in = in;
@@ -203,6 +207,8 @@ public final class DeviceMlpStep implements AutoCloseable {
         TornadoExecutionResult result = plan.execute();
         if (profile) {
             kernelNanos += result.getProfilerResult().getDeviceKernelTime();
+            lastBytesIn = result.getProfilerResult().getTotalBytesCopyIn();
+            lastBytesOut = result.getProfilerResult().getTotalBytesCopyOut();
         }
         lastResult = result;
         return loss.get(0);
@@ -235,6 +241,16 @@ public final class DeviceMlpStep implements AutoCloseable {
     /** Total device kernel time of all steps, in nanoseconds (0 unless profiling). */
     public long deviceKernelNanos() {
         return kernelNanos;
+    }
+
+    /** Bytes copied host to device by the last step, as TornadoVM's profiler counts them (0 unless profiling). */
+    public long lastStepBytesIn() {
+        return lastBytesIn;
+    }
+
+    /** Bytes copied device to host by the last step, as TornadoVM's profiler counts them (0 unless profiling). */
+    public long lastStepBytesOut() {
+        return lastBytesOut;
     }
 
     /** What runs the graph, for logs. */

@@ -71,7 +71,9 @@ public final class TornadoVmBackend implements Backend {
 
     /** The backend on the configured device; {@code profile} records device kernel times. */
     public TornadoVmBackend(boolean profile) {
+        // Before super(), so before the field initialisers touch a TornadoVM class that may be missing.
         TornadoVmRuntime.requireDeviceOnly();
+        super();
         this.device = TornadoVmRuntime.selectDevice();
         this.profile = profile;
         synchronized (TornadoVmBackend.class) {
