@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Arrays;
 import java.util.Random;
 
 import org.junit.jupiter.api.BeforeEach;
@@ -35,42 +34,6 @@ class DeviceMlpStepTest {
         TornadoVmTests.requireRuntime();
     }
 
-    /**
-     * The step of {@link DeviceMlpStep}'s javadoc written with the Backend primitives; the loss is computed on
-     * the host in the device kernels' order. Returns the loss before the update; {@code grads} holds the step's
-     * gradients afterwards.
-     */
-    static float referenceStep(Backend b, ParamLayout layout, float[] params, float[] grads, float[] m, float[] v,
-                               float[] x, float[] t, Activation act, int step) {
-        int w1 = layout.offset("fc1.weight"), b1 = layout.offset("fc1.bias");
-        int w2 = layout.offset("fc2.weight"), b2 = layout.offset("fc2.bias");
-        float[] h = new float[BATCH * HIDDEN];   // (batch, hidden)
-        float[] y = new float[BATCH * OUT];      // (batch, out)
-        float[] dy = new float[BATCH * OUT];     // (batch, out)
-        float[] dh = new float[BATCH * HIDDEN];  // (batch, hidden)
-        Arrays.fill(grads, 0f);
-        b.gemmNT(BATCH, HIDDEN, IN, x, 0, IN, params, w1, IN, h, 0, HIDDEN, false);
-        b.biasActivation(h, 0, HIDDEN, BATCH, HIDDEN, params, b1, 0, BATCH, act);
-        b.gemmNT(BATCH, OUT, HIDDEN, h, 0, HIDDEN, params, w2, HIDDEN, y, 0, OUT, false);
-        b.biasActivation(y, 0, OUT, BATCH, OUT, params, b2, 0, BATCH, Activation.NONE);
-        int count = BATCH * OUT;
-        float loss = 0f;
-        for (int e = 0; e < count; e++) {
-            float diff = y[e] - t[e];
-            loss += diff * diff;
-            dy[e] = 2f * (y[e] - t[e]) / count;
-        }
-        loss /= count;
-        b.gemmTN(OUT, HIDDEN, BATCH, dy, 0, OUT, h, 0, HIDDEN, grads, w2, HIDDEN, true);
-        b.columnSums(grads, b2, dy, 0, OUT, BATCH, OUT, BATCH, true);
-        b.gemmNN(BATCH, HIDDEN, OUT, dy, 0, OUT, params, w2, HIDDEN, dh, 0, HIDDEN, false);
-        b.activationBackward(dh, 0, HIDDEN, dh, 0, HIDDEN, h, 0, HIDDEN, BATCH, HIDDEN, act);
-        b.gemmTN(HIDDEN, IN, BATCH, dh, 0, HIDDEN, x, 0, IN, grads, w1, IN, true);
-        b.columnSums(grads, b1, dh, 0, HIDDEN, BATCH, HIDDEN, BATCH, true);
-        b.adam(params, grads, m, v, 0, layout.size(), LR, BETA1, BETA2, EPS, step);
-        return loss;
-    }
-
     private static float[] random(Random r, int n, float scale) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) {
@@ -86,10 +49,7 @@ class DeviceMlpStepTest {
             int n = layout.size();
             Random r = new Random(7);
             float[] init = random(r, n, 0.4f);
-            float[] params = init.clone();
-            float[] grads = new float[n];
-            float[] m = new float[n];
-            float[] v = new float[n];
+            MlpChainReference reference = new MlpChainReference(BATCH, IN, HIDDEN, OUT, act, init, LR, BETA1, BETA2, EPS);
             Backend scalar = new ScalarBackend();
             try (DeviceMlpStep device = new DeviceMlpStep(BATCH, IN, HIDDEN, OUT, act, init, LR, BETA1, BETA2, EPS, true)) {
                 float firstLoss = Float.NaN;
@@ -98,7 +58,7 @@ class DeviceMlpStepTest {
                 for (int s = 1; s <= STEPS; s++) {
                     float[] x = random(r, BATCH * IN, 1f);
                     float[] t = random(r, BATCH * OUT, 0.5f);
-                    float want = referenceStep(scalar, layout, params, grads, m, v, x, t, act, s);
+                    float want = reference.step(scalar, x, t);
                     float got = device.step(x, t);
                     TornadoVmTests.assertClose(act + " loss of step " + s, new float[] {want}, new float[] {got}, ATOL, RTOL);
                     if (s == 1) {
@@ -117,10 +77,10 @@ class DeviceMlpStepTest {
                 }
                 float[] gotGrads = new float[n];
                 device.readGradients(gotGrads);
-                TornadoVmTests.assertClose(act + " gradients of step " + STEPS, grads, gotGrads, ATOL, RTOL);
+                TornadoVmTests.assertClose(act + " gradients of step " + STEPS, reference.grads, gotGrads, ATOL, RTOL);
                 float[] gotParams = new float[n];
                 device.readParams(gotParams);
-                TornadoVmTests.assertClose(act + " parameters after " + STEPS + " steps", params, gotParams, ATOL, RTOL);
+                TornadoVmTests.assertClose(act + " parameters after " + STEPS + " steps", reference.params, gotParams, ATOL, RTOL);
                 assertEquals(STEPS, device.steps());
                 assertTrue(lastLoss < firstLoss, act + ": the loss did not fall (" + firstLoss + " -> " + lastLoss + ")");
                 assertTrue(device.deviceKernelNanos() > 0, "TornadoVM's profiler recorded no device kernel time");
