@@ -9,6 +9,7 @@ import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
 import uk.ac.manchester.tornado.api.WorkerGrid1D;
+import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.enums.ProfilerMode;
@@ -48,6 +49,7 @@ public final class DeviceMlpStep implements AutoCloseable {
     private final float beta2;
     private final float eps;
     private final boolean profile;
+    private final boolean tiled;
     private final TornadoDevice device;
     private final String graphName;
     private final KernelContext context = new KernelContext();
@@ -86,9 +88,19 @@ public final class DeviceMlpStep implements AutoCloseable {
     /**
      * Builds and compiles the step graph for fixed sizes on the configured TornadoVM device, with the given
      * initial parameters (in {@link #layout} order) and Adam settings; {@code profile} records kernel times.
+     * The gemm kernel is the one {@link TornadoVmRuntime#tiledGemmByDefault} chooses for the device.
      */
     public DeviceMlpStep(int batch, int in, int hidden, int out, Activation act, float[] initialParams,
                          float lr, float beta1, float beta2, float eps, boolean profile) {
+        this(batch, in, hidden, out, act, initialParams, lr, beta1, beta2, eps, profile, null);
+    }
+
+    /**
+     * As above, with the gemm kernel chosen: {@code tiledGemm} true for {@link TornadoKernels#gemmTiled}, false
+     * for {@link TornadoKernels#gemm}, null for the device's default.
+     */
+    public DeviceMlpStep(int batch, int in, int hidden, int out, Activation act, float[] initialParams,
+                         float lr, float beta1, float beta2, float eps, boolean profile, Boolean tiledGemm) {
         String op = "DeviceMlpStep";
         Checks.positive(op, "batch", batch);
         Checks.positive(op, "in", in);
@@ -105,6 +117,7 @@ public final class DeviceMlpStep implements AutoCloseable {
         TornadoVmRuntime.requireDeviceOnly();
         super();
         this.device = TornadoVmRuntime.selectDevice();
+        this.tiled = tiledGemm != null ? tiledGemm : TornadoVmRuntime.tiledGemmByDefault(device);
         this.batch = batch;
         this.in = in;
         this.hidden = hidden;
@@ -157,34 +170,29 @@ public final class DeviceMlpStep implements AutoCloseable {
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, pZero, pFc1, pAct1, pFc2, pAct2, pMse, pDw2, pDb2,
                         pDh, pActB, pDw1, pDb1, pAdam, params, grads, m, v, h, y, dy, dhRaw, dh, loss)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, x, target, hyper)
-                .task("zeroGrads", TornadoKernels::fill, context, pZero, grads, 0f)
-                .task("fc1", TornadoKernels::gemm, context, pFc1, x, params, h)
-                .task("act1", TornadoKernels::biasActivation, context, pAct1, h, params)
-                .task("fc2", TornadoKernels::gemm, context, pFc2, h, params, y)
-                .task("bias2", TornadoKernels::biasActivation, context, pAct2, y, params)
+                .task("zeroGrads", TornadoKernels::fill, context, pZero, grads, 0f);
+        gemm(g, "fc1", pFc1, x, params, h, batch, hidden);
+        g.task("act1", TornadoKernels::biasActivation, context, pAct1, h, params);
+        gemm(g, "fc2", pFc2, h, params, y, batch, out);
+        g.task("bias2", TornadoKernels::biasActivation, context, pAct2, y, params)
                 .task("mseValue", TornadoKernels::mseValue, context, pMse, loss, y, target)
-                .task("mseGradient", TornadoKernels::mseGradient, context, pMse, dy, y, target)
-                .task("dW2", TornadoKernels::gemm, context, pDw2, dy, h, grads)
-                .task("db2", TornadoKernels::columnSums, context, pDb2, grads, dy)
-                .task("dh", TornadoKernels::gemm, context, pDh, dy, params, dhRaw)
-                .task("act1Backward", TornadoKernels::activationBackward, context, pActB, dh, dhRaw, h)
-                .task("dW1", TornadoKernels::gemm, context, pDw1, dh, x, grads)
-                .task("db1", TornadoKernels::columnSums, context, pDb1, grads, dh)
+                .task("mseGradient", TornadoKernels::mseGradient, context, pMse, dy, y, target);
+        gemm(g, "dW2", pDw2, dy, h, grads, out, hidden);
+        g.task("db2", TornadoKernels::columnSums, context, pDb2, grads, dy);
+        gemm(g, "dh", pDh, dy, params, dhRaw, batch, hidden);
+        g.task("act1Backward", TornadoKernels::activationBackward, context, pActB, dh, dhRaw, h);
+        gemm(g, "dW1", pDw1, dh, x, grads, hidden, in);
+        g.task("db1", TornadoKernels::columnSums, context, pDb1, grads, dh)
                 .task("adam", TornadoKernels::adam, context, pAdam, hyper, params, grads, m, v)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, loss)
                 .transferToHost(DataTransferMode.UNDER_DEMAND, params, grads);
         grid("zeroGrads", n);
-        grid("fc1", batch * hidden);
         grid("act1", batch * hidden);
-        grid("fc2", count);
         grid("bias2", count);
         grid("mseValue", 1);
         grid("mseGradient", count);
-        grid("dW2", out * hidden);
         grid("db2", out);
-        grid("dh", batch * hidden);
         grid("act1Backward", batch * hidden);
-        grid("dW1", hidden * in);
         grid("db1", hidden);
         grid("adam", n);
         plan = new TornadoExecutionPlan(g.snapshot()).withDevice(device).withGridScheduler(scheduler);
@@ -255,7 +263,8 @@ public final class DeviceMlpStep implements AutoCloseable {
 
     /** What runs the graph, for logs. */
     public String device() {
-        return "TornadoVM " + TornadoVmRuntime.VERSION + ": " + device.getTornadoVMBackend() + " " + TornadoVmRuntime.describe(device);
+        return "TornadoVM " + TornadoVmRuntime.VERSION + ": " + device.getTornadoVMBackend() + " " + TornadoVmRuntime.describe(device)
+                + (tiled ? ", tiled gemm" : "");
     }
 
     @Override
@@ -265,6 +274,20 @@ public final class DeviceMlpStep implements AutoCloseable {
             plan.close();
         } catch (TornadoExecutionPlanException e) {
             throw new IllegalStateException("DeviceMlpStep: releasing the plan failed: " + e, e);
+        }
+    }
+
+    /** Adds a gemm task producing a {@code (rows, cols)} C with the chosen kernel, and its launch grid. */
+    private void gemm(TaskGraph g, String task, IntArray p, FloatArray a, FloatArray b, FloatArray c, int rows, int cols) {
+        if (tiled) {
+            g.task(task, TornadoKernels::gemmTiled, context, p, a, b, c);
+            int tile = TornadoKernels.TILE;
+            WorkerGrid2D w = new WorkerGrid2D(TornadoVmBackend.roundUp(cols, tile), TornadoVmBackend.roundUp(rows, tile));
+            w.setLocalWork(tile, tile, 1);
+            scheduler.addWorkerGrid(graphName + "." + task, w);
+        } else {
+            g.task(task, TornadoKernels::gemm, context, p, a, b, c);
+            grid(task, rows * cols);
         }
     }
 

@@ -66,6 +66,60 @@ public final class TornadoKernels {
         }
     }
 
+    /** Side of the square tiles of {@link #gemmTiled}; its work-groups are {@code TILE x TILE}. */
+    public static final int TILE = 16;
+
+    /**
+     * The same product as {@link #gemm} (same {@code p}), tiled for GPUs: a {@code TILE x TILE} work-group
+     * computes a {@code TILE x TILE} block of C (x = column j, y = row i), staging a tile of A and of B in local
+     * memory per step of {@code TILE} along q. Each work-item still sums its products in increasing q, one at
+     * a time, so it rounds like {@link #gemm}; out-of-range tile entries are loaded as zero and add exact zeros.
+     * Launch on a 2D grid of {@code (roundUp(n, TILE), roundUp(m, TILE))} with local work {@code (TILE, TILE)}.
+     */
+    public static void gemmTiled(KernelContext context, IntArray p, FloatArray a, FloatArray b, FloatArray c) {
+        float[] aTile = context.allocateFloatLocalArray(TILE * TILE);
+        float[] bTile = context.allocateFloatLocalArray(TILE * TILE);
+        int m = p.get(GEMM_M);
+        int n = p.get(GEMM_N);
+        int k = p.get(GEMM_K);
+        int tx = context.localIdx;
+        int ty = context.localIdy;
+        int j = context.groupIdx * TILE + tx;
+        int i = context.groupIdy * TILE + ty;
+        int aBase = p.get(GEMM_A_OFF) + i * p.get(GEMM_A_ROW);
+        int aDepth = p.get(GEMM_A_DEPTH);
+        int bBase = p.get(GEMM_B_OFF) + j * p.get(GEMM_B_COL);
+        int bDepth = p.get(GEMM_B_DEPTH);
+        float s = 0f;
+        for (int q0 = 0; q0 < k; q0 += TILE) {
+            int qa = q0 + tx;
+            float av = 0f;
+            if (i < m && qa < k) {
+                av = a.get(aBase + qa * aDepth);
+            }
+            aTile[ty * TILE + tx] = av;
+            int qb = q0 + ty;
+            float bv = 0f;
+            if (j < n && qb < k) {
+                bv = b.get(bBase + qb * bDepth);
+            }
+            bTile[ty * TILE + tx] = bv;
+            context.localBarrier();
+            for (int q = 0; q < TILE; q++) {
+                s += aTile[ty * TILE + q] * bTile[q * TILE + tx];
+            }
+            context.localBarrier();
+        }
+        if (i < m && j < n) {
+            int ci = p.get(GEMM_C_OFF) + i * p.get(GEMM_LDC) + j;
+            if (p.get(GEMM_ACC) != 0) {
+                c.set(ci, c.get(ci) + s);
+            } else {
+                c.set(ci, s);
+            }
+        }
+    }
+
     /** Layout of {@code p} for {@link #biasActivation}. */
     static final int BA_ROWS = 0, BA_COLS = 1, BA_Y_OFF = 2, BA_LDY = 3, BA_HAS_BIAS = 4, BA_BIAS_OFF = 5,
             BA_BIAS_STRIDE = 6, BA_ROWS_PER_BIAS = 7, BA_ACT = 8, BA_PARAMS = 9;

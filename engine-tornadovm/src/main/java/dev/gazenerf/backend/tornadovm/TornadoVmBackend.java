@@ -14,7 +14,9 @@ import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
+import uk.ac.manchester.tornado.api.WorkerGrid;
 import uk.ac.manchester.tornado.api.WorkerGrid1D;
+import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.enums.ProfilerMode;
@@ -49,6 +51,7 @@ public final class TornadoVmBackend implements Backend {
 
     private final TornadoDevice device;
     private final boolean profile;
+    private final boolean tiledGemm;
     private final String id;
     private final KernelContext context = new KernelContext();
     private final List<OpPlan> plans = new ArrayList<>();
@@ -64,24 +67,35 @@ public final class TornadoVmBackend implements Backend {
     private long launches;
     private boolean closed;
 
-    /** The backend on the configured device, profiling as {@value #PROFILE_PROPERTY} says. */
+    /**
+     * The backend on the configured device, profiling as {@value #PROFILE_PROPERTY} says, with the gemm kernel
+     * {@link TornadoVmRuntime#tiledGemmByDefault} chooses.
+     */
     public TornadoVmBackend() {
-        this(Boolean.getBoolean(PROFILE_PROPERTY));
+        // Before this(), so that a missing runtime is reported before any TornadoVM class is touched.
+        TornadoVmRuntime.requireDeviceOnly();
+        this(Boolean.getBoolean(PROFILE_PROPERTY), TornadoVmRuntime.tiledGemmByDefault(TornadoVmRuntime.selectDevice()));
     }
 
-    /** The backend on the configured device; {@code profile} records device kernel times. */
-    public TornadoVmBackend(boolean profile) {
+    /**
+     * The backend on the configured device; {@code profile} records device kernel times, {@code tiledGemm}
+     * chooses {@link TornadoKernels#gemmTiled} (local-memory tiles, for GPUs) over {@link TornadoKernels#gemm}.
+     */
+    public TornadoVmBackend(boolean profile, boolean tiledGemm) {
         // Before super(), so before the field initialisers touch a TornadoVM class that may be missing.
         TornadoVmRuntime.requireDeviceOnly();
         super();
         this.device = TornadoVmRuntime.selectDevice();
         this.profile = profile;
+        this.tiledGemm = tiledGemm;
         synchronized (TornadoVmBackend.class) {
             this.id = "gazenerf" + (instances++);
         }
         // Buffer order per kernel: inputs and outputs as the kernel takes them; the last list names the outputs.
         gemm = plan("gemm", TornadoKernels.GEMM_PARAMS, false, 3, new int[] {2},
-                (g, t, p, h, b) -> g.task(t, TornadoKernels::gemm, context, p, b[0], b[1], b[2]));
+                (g, t, p, h, b) -> tiledGemm
+                        ? g.task(t, TornadoKernels::gemmTiled, context, p, b[0], b[1], b[2])
+                        : g.task(t, TornadoKernels::gemm, context, p, b[0], b[1], b[2]));
         biasActivation = plan("biasActivation", TornadoKernels.BA_PARAMS, false, 2, new int[] {0},
                 (g, t, p, h, b) -> g.task(t, TornadoKernels::biasActivation, context, p, b[0], b[1]));
         activationBackward = plan("activationBackward", TornadoKernels.AB_PARAMS, false, 3, new int[] {0},
@@ -106,7 +120,12 @@ public final class TornadoVmBackend implements Backend {
     @Override
     public String device() {
         return "TornadoVM " + TornadoVmRuntime.VERSION + ": " + device.getTornadoVMBackend() + " "
-                + TornadoVmRuntime.describe(device);
+                + TornadoVmRuntime.describe(device) + (tiledGemm ? ", tiled gemm" : "");
+    }
+
+    /** Whether gemm runs {@link TornadoKernels#gemmTiled}. */
+    public boolean tiledGemm() {
+        return tiledGemm;
     }
 
     /** Total device kernel time of all launches so far, in nanoseconds (0 unless profiling is on). */
@@ -158,7 +177,11 @@ public final class TornadoVmBackend implements Backend {
         copyIn(a, aOff, aSpan, op.buf[0]);
         copyIn(b, bOff, bSpan, op.buf[1]);
         copyIn(c, cOff, cSpan, op.buf[2]);
-        op.run(m * n);
+        if (tiledGemm) {
+            op.run2d(roundUp(n, TornadoKernels.TILE), roundUp(m, TornadoKernels.TILE), TornadoKernels.TILE);
+        } else {
+            op.run(m * n);
+        }
         copyOutRows(op.buf[2], c, cOff, ldc, m, n);
     }
 
@@ -338,7 +361,11 @@ public final class TornadoVmBackend implements Backend {
 
     /** Rounds a work-item count up to a multiple of the work-group size. */
     static int grid(int total) {
-        return (total + LOCAL - 1) / LOCAL * LOCAL;
+        return roundUp(total, LOCAL);
+    }
+
+    static int roundUp(int x, int multiple) {
+        return (x + multiple - 1) / multiple * multiple;
     }
 
     static void copyIn(float[] src, int off, int len, FloatArray dst) {
@@ -384,7 +411,7 @@ public final class TornadoVmBackend implements Backend {
         final FloatArray[] buf;
         final int[] outputs;
         final TaskAdder adder;
-        final WorkerGrid1D workers = new WorkerGrid1D(LOCAL);
+        final WorkerGrid workers;
         TornadoExecutionPlan plan;
         int generation;
 
@@ -395,6 +422,8 @@ public final class TornadoVmBackend implements Backend {
             this.buf = new FloatArray[nBuffers];
             this.outputs = outputs;
             this.adder = adder;
+            this.workers = name.equals("gemm") && tiledGemm ? new WorkerGrid2D(TornadoKernels.TILE, TornadoKernels.TILE)
+                    : new WorkerGrid1D(LOCAL);
         }
 
         /** Makes every buffer at least as large as asked, rebuilding the graph when one grows; returns this. */
@@ -454,6 +483,17 @@ public final class TornadoVmBackend implements Backend {
         void run(int total) {
             workers.setGlobalWork(grid(total), 1, 1);
             workers.setLocalWork(LOCAL, 1, 1);
+            execute();
+        }
+
+        /** Launches the kernel over a 2D grid of {@code (x, y)} work-items in {@code (local, local)} groups. */
+        void run2d(int x, int y, int local) {
+            workers.setGlobalWork(x, y, 1);
+            workers.setLocalWork(local, local, 1);
+            execute();
+        }
+
+        private void execute() {
             TornadoExecutionResult result = plan.execute();
             launches++;
             if (profile) {

@@ -6,6 +6,7 @@ import java.util.List;
 import uk.ac.manchester.tornado.api.TornadoBackend;
 import uk.ac.manchester.tornado.api.TornadoRuntime;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
+import uk.ac.manchester.tornado.api.enums.TornadoDeviceType;
 import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
 
 /**
@@ -24,6 +25,8 @@ public final class TornadoVmRuntime {
     public static final String VERSION = "5.2.0-jdk25";
     /** System property choosing the device as {@code backendIndex:deviceIndex} (as {@code tornado --devices} numbers them). */
     public static final String DEVICE_PROPERTY = "gazenerf.tornadovm.device";
+    /** System property choosing the gemm kernel: {@code tiled} or {@code simple} (default: tiled on GPUs only). */
+    public static final String GEMM_PROPERTY = "gazenerf.tornadovm.gemm";
     /** TornadoVM's switch for running a task graph in Java when device compilation fails; must be false. */
     static final String BAILOUT_PROPERTY = "tornado.recover.bailout";
 
@@ -100,6 +103,25 @@ public final class TornadoVmRuntime {
             return runtime.getBackend(b).getDevice(d);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("-D" + DEVICE_PROPERTY + " must be backendIndex:deviceIndex (for example 0:0), got '" + s + "'");
+        }
+    }
+
+    /**
+     * Whether gemm should use the local-memory tiled kernel: {@value #GEMM_PROPERTY} when set, otherwise on GPUs
+     * only (on a CPU OpenCL device such as PoCL, barriers cost more than the tiles save).
+     */
+    public static boolean tiledGemmByDefault(TornadoDevice device) {
+        String s = System.getProperty(GEMM_PROPERTY);
+        if (s == null || s.isBlank()) {
+            return device.getDeviceType() == TornadoDeviceType.GPU;
+        }
+        switch (s.trim()) {
+            case "tiled":
+                return true;
+            case "simple":
+                return false;
+            default:
+                throw new IllegalArgumentException("-D" + GEMM_PROPERTY + " must be tiled or simple, got '" + s + "'");
         }
     }
 

@@ -44,14 +44,24 @@ class DeviceMlpStepTest {
 
     @Test
     void deviceStepMatchesScalarChainStepByStep() {
-        for (Activation act : new Activation[] {Activation.RELU, Activation.SIGMOID}) {
+        deviceStepMatchesScalarChain(Activation.RELU, false);
+        deviceStepMatchesScalarChain(Activation.SIGMOID, false);
+    }
+
+    @Test
+    void deviceStepWithTheTiledGemmMatchesScalarChain() {
+        deviceStepMatchesScalarChain(Activation.RELU, true);
+    }
+
+    private static void deviceStepMatchesScalarChain(Activation act, boolean tiled) {
+        {
             ParamLayout layout = DeviceMlpStep.layout(IN, HIDDEN, OUT);
             int n = layout.size();
             Random r = new Random(7);
             float[] init = random(r, n, 0.4f);
             MlpChainReference reference = new MlpChainReference(BATCH, IN, HIDDEN, OUT, act, init, LR, BETA1, BETA2, EPS);
             Backend scalar = new ScalarBackend();
-            try (DeviceMlpStep device = new DeviceMlpStep(BATCH, IN, HIDDEN, OUT, act, init, LR, BETA1, BETA2, EPS, true)) {
+            try (DeviceMlpStep device = new DeviceMlpStep(BATCH, IN, HIDDEN, OUT, act, init, LR, BETA1, BETA2, EPS, true, tiled)) {
                 float firstLoss = Float.NaN;
                 float lastLoss = Float.NaN;
                 long firstBytesIn = 0;
@@ -60,7 +70,7 @@ class DeviceMlpStepTest {
                     float[] t = random(r, BATCH * OUT, 0.5f);
                     float want = reference.step(scalar, x, t);
                     float got = device.step(x, t);
-                    TornadoVmTests.assertClose(act + " loss of step " + s, new float[] {want}, new float[] {got}, ATOL, RTOL);
+                    TornadoVmTests.assertClose(act + (tiled ? " tiled" : "") + " loss of step " + s, new float[] {want}, new float[] {got}, ATOL, RTOL);
                     if (s == 1) {
                         firstBytesIn = device.lastStepBytesIn();
                     } else {
@@ -77,10 +87,10 @@ class DeviceMlpStepTest {
                 }
                 float[] gotGrads = new float[n];
                 device.readGradients(gotGrads);
-                TornadoVmTests.assertClose(act + " gradients of step " + STEPS, reference.grads, gotGrads, ATOL, RTOL);
+                TornadoVmTests.assertClose(act + (tiled ? " tiled" : "") + " gradients of step " + STEPS, reference.grads, gotGrads, ATOL, RTOL);
                 float[] gotParams = new float[n];
                 device.readParams(gotParams);
-                TornadoVmTests.assertClose(act + " parameters after " + STEPS + " steps", reference.params, gotParams, ATOL, RTOL);
+                TornadoVmTests.assertClose(act + (tiled ? " tiled" : "") + " parameters after " + STEPS + " steps", reference.params, gotParams, ATOL, RTOL);
                 assertEquals(STEPS, device.steps());
                 assertTrue(lastLoss < firstLoss, act + ": the loss did not fall (" + firstLoss + " -> " + lastLoss + ")");
                 assertTrue(device.deviceKernelNanos() > 0, "TornadoVM's profiler recorded no device kernel time");

@@ -43,13 +43,18 @@ class TornadoVmBackendParityTest {
     static final double ADAM_ATOL = 2e-8, ADAM_RTOL = 0;
 
     private static TornadoVmBackend tornado;
+    /** The same backend with the other gemm kernel (tiled where the device default is simple, and vice versa). */
+    private static TornadoVmBackend otherGemm;
     private static final Backend scalar = new ScalarBackend();
 
     @BeforeEach
     void open() {
         TornadoVmTests.requireRuntime();
         if (tornado == null) {
-            tornado = new TornadoVmBackend(true);
+            tornado = new TornadoVmBackend();
+            otherGemm = new TornadoVmBackend(true, !tornado.tiledGemm());
+            tornado.close();
+            tornado = new TornadoVmBackend(true, !otherGemm.tiledGemm());
         }
     }
 
@@ -57,6 +62,7 @@ class TornadoVmBackendParityTest {
     static void close() {
         if (tornado != null) {
             tornado.close();
+            otherGemm.close();
         }
     }
 
@@ -70,9 +76,20 @@ class TornadoVmBackendParityTest {
 
     @Test
     void gemmFormsMatchScalar() {
+        gemmFormsMatchScalar(tornado);
+    }
+
+    @Test
+    void gemmFormsMatchScalarWithTheOtherKernel() {
+        gemmFormsMatchScalar(otherGemm);
+    }
+
+    /** m, n, k not multiples of the tile (16) or work-group (64); k spans four tiles. */
+    private static void gemmFormsMatchScalar(TornadoVmBackend backend) {
         Random r = new Random(1);
         int m = 37, n = 29, k = 53;
         int lda = 60, ldb = 61, ldc = 33;
+        String kernel = backend.tiledGemm() ? " tiled" : "";
         for (String form : new String[] {"NT", "NN", "TN"}) {
             for (boolean acc : new boolean[] {false, true}) {
                 float[] a = random(r, 5 + 60 * 60, 1f);
@@ -82,18 +99,18 @@ class TornadoVmBackendParityTest {
                 switch (form) {
                     case "NT" -> {
                         scalar.gemmNT(m, n, k, a, 5, lda, b, 7, ldb, want, 3, ldc, acc);
-                        tornado.gemmNT(m, n, k, a, 5, lda, b, 7, ldb, got, 3, ldc, acc);
+                        backend.gemmNT(m, n, k, a, 5, lda, b, 7, ldb, got, 3, ldc, acc);
                     }
                     case "NN" -> {
                         scalar.gemmNN(m, n, k, a, 5, lda, b, 7, ldb, want, 3, ldc, acc);
-                        tornado.gemmNN(m, n, k, a, 5, lda, b, 7, ldb, got, 3, ldc, acc);
+                        backend.gemmNN(m, n, k, a, 5, lda, b, 7, ldb, got, 3, ldc, acc);
                     }
                     default -> {
                         scalar.gemmTN(m, n, k, a, 5, lda, b, 7, ldb, want, 3, ldc, acc);
-                        tornado.gemmTN(m, n, k, a, 5, lda, b, 7, ldb, got, 3, ldc, acc);
+                        backend.gemmTN(m, n, k, a, 5, lda, b, 7, ldb, got, 3, ldc, acc);
                     }
                 }
-                TornadoVmTests.assertClose("gemm" + form + (acc ? " accumulate" : ""), want, got, GEMM_ATOL, GEMM_RTOL);
+                TornadoVmTests.assertClose("gemm" + form + kernel + (acc ? " accumulate" : ""), want, got, GEMM_ATOL, GEMM_RTOL);
             }
         }
     }
