@@ -30,12 +30,14 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  *
  * <p>Each call copies its operands' spans from the caller's {@code float[]} into off-heap {@link FloatArray}s,
  * runs the graph (one upload of the inputs, one launch, one download of the output) and copies the output
- * span back. Sizes, offsets and leading dimensions travel in a small {@link IntArray}, so a new shape does not
+ * elements back (row by row: the gaps between rows are left alone). Sizes, offsets and leading dimensions travel in a small {@link IntArray}, so a new shape does not
  * recompile; the buffers grow (doubling) when a call needs more, which rebuilds that one graph. This per-call
  * path is what the {@code Backend} contract over heap arrays allows; a training step that keeps parameters
  * and activations on the device is a whole task graph of the same kernels, {@link DeviceMlpStep}.
  *
- * <p>Runs on TornadoVM's default device or on {@value TornadoVmRuntime#DEVICE_PROPERTY}{@code =b:d}. Start-up
+ * <p>gemm runs {@link TornadoKernels#gemm} (one work-item per element) or, by default on GPUs,
+ * {@link TornadoKernels#gemmTiled} (local-memory tiles); {@value TornadoVmRuntime#GEMM_PROPERTY} overrides.
+ * Runs on TornadoVM's default device or on {@value TornadoVmRuntime#DEVICE_PROPERTY}{@code =b:d}. Start-up
  * fails (never falls back) when the runtime is absent or TornadoVM's Java fallback is on
  * ({@link TornadoVmRuntime#requireDeviceOnly()}). With profiling on ({@code -Dgazenerf.tornadovm.profile=true}
  * or the constructor flag) the device kernel time of every launch is added to {@link #deviceKernelNanos()},
