@@ -226,6 +226,23 @@ class TornadoVmBackendParityTest {
     }
 
     @Test
+    void buffersGrowWhenACallNeedsMore() {
+        // A fresh backend: a small call sizes the buffers, a call 40 times larger must rebuild the graph.
+        try (TornadoVmBackend fresh = new TornadoVmBackend(true, tornado.tiledGemm())) {
+            Random r = new Random(8);
+            for (int rows : new int[] {3, 120, 5}) {
+                float[] src = random(r, rows * 400, 1f);
+                float[] want = random(r, rows * 401, 1f);
+                float[] got = want.clone();
+                scalar.copy2d(want, 0, 401, src, 0, 400, rows, 400, true);
+                fresh.copy2d(got, 0, 401, src, 0, 400, rows, 400, true);
+                TornadoVmTests.assertClose("copy2d growing, rows " + rows, want, got, ELEMENT_ATOL, ELEMENT_RTOL);
+            }
+            assertEquals(3, fresh.launches());
+        }
+    }
+
+    @Test
     void kernelsRanOnTheDevice() {
         float[] a = {1, 2, 3, 4};
         float[] b = {5, 6, 7, 8};
