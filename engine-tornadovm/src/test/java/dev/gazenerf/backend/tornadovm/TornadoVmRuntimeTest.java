@@ -1,5 +1,6 @@
 package dev.gazenerf.backend.tornadovm;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,6 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+
+import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.WorkerGrid1D;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 import dev.gazenerf.backend.Backends;
 
@@ -37,6 +46,31 @@ class TornadoVmRuntimeTest {
         System.out.println("TornadoVM devices: " + devices);
         assertFalse(devices.isEmpty());
         assertTrue(devices.get(0).startsWith("0:0  ") && devices.get(0).endsWith("(default)"), devices.get(0));
+    }
+
+    /** A kernel TornadoVM cannot compile for a device: it allocates a Java object and calls a host-only method. */
+    public static void uncompilable(KernelContext context, FloatArray out) {
+        StringBuilder text = new StringBuilder();
+        text.append(System.nanoTime());
+        out.set(context.globalIdx, text.length());
+    }
+
+    @Test
+    void aKernelThatCannotRunOnTheDeviceFailsInsteadOfRunningInJava() {
+        TornadoVmTests.requireRuntime();
+        new TornadoVmBackend(false, false).close();  // applies the backend's start-up checks (bailout off)
+        FloatArray out = new FloatArray(64);
+        // TornadoVM rejects it while building the graph (with the fallback on it would warn and later run it as Java).
+        assertThrows(RuntimeException.class, () -> {
+            TaskGraph graph = new TaskGraph("gazenerfUncompilable")
+                    .task("k", TornadoVmRuntimeTest::uncompilable, new KernelContext(), out)
+                    .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
+            try (TornadoExecutionPlan plan = new TornadoExecutionPlan(graph.snapshot())) {
+                plan.withGridScheduler(new GridScheduler("gazenerfUncompilable.k", new WorkerGrid1D(64)));
+                plan.execute();
+            }
+        });
+        assertEquals(0f, out.get(0), "the kernel ran as Java");
     }
 
     @Test
