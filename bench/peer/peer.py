@@ -130,7 +130,7 @@ def composite(rays, samples, channels):
 
     def step():
         alpha = 1.0 - torch.exp(-sigma * dists)
-        trans = torch.cumprod(F.pad(1.0 - alpha + 1e-10, [1, 0]), dim=-1)[..., :-1]
+        trans = torch.cumprod(F.pad(1.0 - alpha + 1e-10, [1, 0], value=1.0), dim=-1)[..., :-1]
         f = torch.sum(alpha * trans * feat, dim=-1)
         torch.sum(f * g).backward()
     return step

@@ -170,7 +170,7 @@ def forward(p, inp, cfg):
     for stream, vp in (("face", vp_face), ("eyes", vp_eyes)):
         feat, sigma = mlp(p, f"fg_CD_predictor_{stream}", vp, vd, layers)
         alpha = 1.0 - torch.exp(-sigma * dists)
-        trans = torch.cumprod(F.pad(1.0 - alpha + 1e-10, [1, 0]), dim=-1)[..., :-1]
+        trans = torch.cumprod(F.pad(1.0 - alpha + 1e-10, [1, 0], value=1.0), dim=-1)[..., :-1]
         w = alpha * trans
         f = torch.sum(w * feat, dim=-1).view(B, C, n, n)
         bg_alpha = (1.0 - torch.sum(w, dim=-1)).view(B, 1, n, n)
