@@ -58,34 +58,43 @@ public final class ParallelRenderKernels implements RenderKernels {
         });
     }
 
-    /** Vector API twin of {@link RenderMath#compositeRayFeatures}: one register accumulator per channel block. */
+    /**
+     * Vector API twin of {@link RenderMath#compositeRayFeatures}: the merged row (C floats, L1-resident) is the
+     * accumulator and each sample's feature row is streamed once, in order ({@code acc = fma(f_k, w_k, acc)}).
+     */
     static void compositeRayFeaturesVector(int r, float[] merged, int mergedOff, float[] bgAlpha, int rayOff,
                                            float[] alpha, float[] trans, int cacheOff,
                                            float[] feat, int featOff, int ldf, float[] bg,
                                            int samples, int channels, int pixel) {
         int m = mergedOff + r * channels;
         int b = pixel * channels;
-        float ba = bgAlpha[rayOff + r];
-        int s0 = r * samples;
         int bound = SPECIES.loopBound(channels);
+        for (int c = 0; c < channels; c++) {
+            merged[m + c] = 0f;
+        }
+        for (int k = 0; k < samples; k++) {
+            int s = r * samples + k;
+            float w = alpha[cacheOff + s] * trans[cacheOff + s];
+            FloatVector wv = FloatVector.broadcast(SPECIES, w);
+            int f = featOff + s * ldf;
+            int c = 0;
+            for (; c < bound; c += SPECIES.length()) {
+                FloatVector.fromArray(SPECIES, feat, f + c).fma(wv, FloatVector.fromArray(SPECIES, merged, m + c))
+                        .intoArray(merged, m + c);
+            }
+            for (; c < channels; c++) {
+                merged[m + c] += w * feat[f + c];
+            }
+        }
+        float ba = bgAlpha[rayOff + r];
+        FloatVector bav = FloatVector.broadcast(SPECIES, ba);
         int c = 0;
         for (; c < bound; c += SPECIES.length()) {
-            FloatVector acc = FloatVector.zero(SPECIES);
-            for (int k = 0; k < samples; k++) {
-                int s = s0 + k;
-                float w = alpha[cacheOff + s] * trans[cacheOff + s];
-                acc = FloatVector.fromArray(SPECIES, feat, featOff + s * ldf + c).fma(FloatVector.broadcast(SPECIES, w), acc);
-            }
-            acc = FloatVector.fromArray(SPECIES, bg, b + c).fma(FloatVector.broadcast(SPECIES, ba), acc);
-            acc.intoArray(merged, m + c);
+            FloatVector.fromArray(SPECIES, bg, b + c).fma(bav, FloatVector.fromArray(SPECIES, merged, m + c))
+                    .intoArray(merged, m + c);
         }
         for (; c < channels; c++) {
-            float acc = 0f;
-            for (int k = 0; k < samples; k++) {
-                int s = s0 + k;
-                acc += alpha[cacheOff + s] * trans[cacheOff + s] * feat[featOff + s * ldf + c];
-            }
-            merged[m + c] = acc + ba * bg[b + c];
+            merged[m + c] += ba * bg[b + c];
         }
     }
 
