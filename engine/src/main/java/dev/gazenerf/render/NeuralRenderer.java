@@ -224,7 +224,22 @@ public final class NeuralRenderer {
     /** A workspace (forward caches and backward scratch) for up to {@code maxImages} images per call. */
     public Workspace newWorkspace(int maxImages) {
         Checks.positive("NeuralRenderer.newWorkspace", "maxImages", maxImages);
-        return new Workspace(this, maxImages);
+        return new Workspace(this, maxImages, null);
+    }
+
+    /**
+     * A workspace with its own caches that shares the scratch buffers (about half the memory) of
+     * {@code other}: calls made with the two may interleave forward/backward as whole calls, never run
+     * at the same time.
+     */
+    public Workspace newWorkspace(int maxImages, Workspace other) {
+        Checks.positive("NeuralRenderer.newWorkspace", "maxImages", maxImages);
+        Checks.notNull("NeuralRenderer.newWorkspace", "other", other);
+        if (other.owner != this || other.maxImages < maxImages) {
+            throw new IllegalArgumentException("NeuralRenderer.newWorkspace: 'other' belongs to another renderer "
+                    + "or serves fewer than " + maxImages + " images");
+        }
+        return new Workspace(this, maxImages, other);
     }
 
     private int side(int level) {
@@ -357,7 +372,8 @@ public final class NeuralRenderer {
 
     /**
      * Caches of one renderer call (for its backward) and scratch, sized for {@code maxImages}. Level i has
-     * {@code rows_i = images * (F 2^i)^2} pixel rows.
+     * {@code rows_i = images * (F 2^i)^2} pixel rows. Caches: a, b, v, net, image; the rest is scratch,
+     * which several workspaces may share.
      */
     public static final class Workspace {
         final NeuralRenderer owner;
@@ -378,7 +394,7 @@ public final class NeuralRenderer {
         final float[][] dNet;       // per level (rows_i, C_i) for i >= 1
         final float[][] dRgb;       // per level (rows_i, 3)
 
-        Workspace(NeuralRenderer r, int maxImages) {
+        Workspace(NeuralRenderer r, int maxImages, Workspace share) {
             this.owner = r;
             this.maxImages = maxImages;
             int n = r.blocks;
@@ -386,9 +402,7 @@ public final class NeuralRenderer {
             b = new float[n][];
             v = new float[n][];
             net = new float[n + 1][];
-            dNet = new float[n + 1][];
             rgb = new float[n + 1][];
-            dRgb = new float[n + 1][];
             long wide = 0;
             long map = 0;
             long mid = 0;
@@ -407,12 +421,29 @@ public final class NeuralRenderer {
                 int rows = r.rows(i, maxImages);
                 if (i >= 1) {
                     net[i] = new float[rows * r.widths[i]];
-                    dNet[i] = new float[rows * r.widths[i]];
                 }
                 rgb[i] = new float[rows * 3];
-                dRgb[i] = new float[rows * 3];
             }
             image = new float[r.rows(n, maxImages) * 3];
+            if (share != null) {
+                dNet = share.dNet;
+                dRgb = share.dRgb;
+                scratchRgb = share.scratchRgb;
+                scratchWide = share.scratchWide;
+                scratchMap = share.scratchMap;
+                dScratchMap = share.dScratchMap;
+                dA = share.dA;
+                return;
+            }
+            dNet = new float[n + 1][];
+            dRgb = new float[n + 1][];
+            for (int i = 0; i <= n; i++) {
+                int rows = r.rows(i, maxImages);
+                if (i >= 1) {
+                    dNet[i] = new float[rows * r.widths[i]];
+                }
+                dRgb[i] = new float[rows * 3];
+            }
             scratchRgb = new float[r.rows(n, maxImages) * 3];
             scratchWide = new float[Math.toIntExact(wide)];
             scratchMap = new float[Math.toIntExact(map)];

@@ -161,6 +161,34 @@ class NeuralRendererTest {
     }
 
     @Test
+    void workspacesSharingScratchKeepTheirOwnCaches() {
+        ParamLayout layout = new ParamLayout();
+        NeuralRenderer r = new NeuralRenderer(layout, "", 6, 4, 16, 2);
+        float[] params = new float[layout.size()];
+        r.initialize(params, 3);
+        float[] x1 = RenderTestData.uniform(96, 1, -1, 1);
+        float[] x2 = RenderTestData.uniform(96, 2, -1, 1);
+        float[] dOut = RenderTestData.uniform(768, 3, -1, 1);
+        float[] out = new float[768];
+        try (RenderKernels rk = new ScalarRenderKernels()) {
+            NeuralRenderer.Workspace alone = r.newWorkspace(1);
+            float[] dAlone = new float[96];
+            float[] dpAlone = new float[params.length];
+            r.forward(be, rk, alone, out, x1, 0, params, 1);
+            r.backward(be, rk, alone, dAlone, 0, false, dpAlone, dOut, x1, params);
+            NeuralRenderer.Workspace w1 = r.newWorkspace(1);
+            NeuralRenderer.Workspace w2 = r.newWorkspace(1, w1);
+            r.forward(be, rk, w1, out, x1, 0, params, 1);
+            r.forward(be, rk, w2, out, x2, 0, params, 1);    // uses the shared scratch in between
+            float[] d1 = new float[96];
+            float[] dp1 = new float[params.length];
+            r.backward(be, rk, w1, d1, 0, false, dp1, dOut, x1, params);
+            RenderTestData.assertSame("dIn", dAlone, d1);
+            RenderTestData.assertSame("dParams", dpAlone, dp1);
+        }
+    }
+
+    @Test
     void parallelKernelsMatchScalarBitForBit() {
         ParamLayout layout = new ParamLayout();
         NeuralRenderer r = new NeuralRenderer(layout, "", 12, 8, 32, 4);
