@@ -15,6 +15,15 @@ public final class ScalarKernels {
 
     /** One Adam update of a single parameter; returns the new parameter (moments are updated by the caller). */
     public static float adamParam(float p, float mNew, float vNew, float stepSize, float sqrtBias2, float eps) {
-        return p - stepSize * mNew / ((float) Math.sqrt(vNew) / sqrtBias2 + eps);
+        return adamParamGivenSqrt(p, mNew, (float) Math.sqrt(vNew), stepSize, sqrtBias2, eps);
+    }
+
+    /**
+     * {@link #adamParam} given {@code sqrtV = (float) Math.sqrt(vNew)}. OpenCL kernels call this form and take
+     * the square root in their own {@code run()}: Aparapi 3.0.2 cannot translate a {@code java.lang.Math} call
+     * inside a helper of another class.
+     */
+    public static float adamParamGivenSqrt(float p, float mNew, float sqrtV, float stepSize, float sqrtBias2, float eps) {
+        return p - stepSize * mNew / (sqrtV / sqrtBias2 + eps);
     }
 }

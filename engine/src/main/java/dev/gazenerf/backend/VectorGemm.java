@@ -1,0 +1,424 @@
+package dev.gazenerf.backend;
+
+import dev.gazenerf.kernel.VectorKernels;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The three gemm forms of the {@code vector} backend: packed panels, a register-blocked micro-kernel of
+ * {@value #MR} rows by 4 vectors with fused multiply-add, cache blocking over k, parallel over blocks of C.
+ *
+ * <p>All forms compute {@code C[i,j] (+)= sum_p A'(i,p) B'(p,j)} with {@code A'} and {@code B'} read through
+ * the form's layout while packing:
+ * <ul>
+ *   <li>NT (forward, {@code Y = X W^T}): A' = A {@code (m, k)}, B'(p,j) = B[j,p] with B {@code (n, k)};</li>
+ *   <li>NN (input gradient, {@code dX = dY W}): A' = A {@code (m, k)}, B' = B {@code (k, n)};</li>
+ *   <li>TN (weight gradient, {@code dW = dY^T X}): A'(i,p) = A[p,i] with A {@code (k, m)}, B' = B {@code (k, n)}.</li>
+ * </ul>
+ * A' is packed into micro-panels of {@value #MR} rows ({@code ap[q*kc + p*MR + r]}), B' into panels of
+ * {@code NR = 4 * VL} columns ({@code bp[t*kc + p*NR + c]}); edges are padded with zeros and written back
+ * through a small tile.
+ *
+ * <p>Determinism: k is cut into fixed blocks of {@value #KC}, independent of the thread count. Each element
+ * of C is {@code C = ((C0 + s_0) + s_1) + ...} where {@code s_b} is the fma chain over block b in
+ * increasing p, and C0 is the old C (accumulate) or nothing. Work is split only over blocks of C (blocks of
+ * rows, and groups of column panels when the rows are few); B' is packed once per k block and shared; each
+ * block of C runs every k block in order. So the same inputs give the same bits whatever the thread count
+ * and whichever worker ran which block. The same structure serves the weight gradient (TN), whose k is the
+ * large point count: its A' (read transposed) is packed per block of C, its B' shared.
+ *
+ * <p>Scratch (the shared packed B, per-worker packed A and B and the edge tile) is kept and grown when a
+ * call needs more; a warm backend allocates nothing per call.
+ */
+final class VectorGemm {
+    static final int FORM_NT = 0;
+    static final int FORM_NN = 1;
+    static final int FORM_TN = 2;
+
+    private static final VectorSpecies<Float> S = VectorKernels.SPECIES;
+    private static final int VL = S.length();
+    /** Rows of the micro-kernel. */
+    static final int MR = 4;
+    /** Columns of the micro-kernel: 4 vectors. */
+    static final int NR = 4 * VL;
+    /** The k block. Part of the definition of the result (block sums are added in order): never derive it from threads. */
+    static final int KC = 384;
+    /** Most rows of C per task. */
+    private static final int MC = 128;
+    /** Columns of B packed per round for NT and NN. */
+    private static final int NC = 12 * NR;
+    /** k blocks per round: packed together, then consumed by every block of C (fewer hand-offs to the workers). */
+    private static final int ROUND = 4;
+    /** Below this many flops a gemm runs on the calling thread only. */
+    private static final long PARALLEL_FLOPS = 1L << 21;
+
+    private final WorkerPool pool;
+    private final float[][] aPack;   // per worker: (ceil(rows/MR)*MR, kc) micro-panels
+    private final float[][] tile;    // per worker: (MR, NR) edge tile
+    private float[] bShared = new float[0];  // per k block of the round: (kc, ceil(nc/NR)*NR) panels of B'
+
+
+    // The current call, set by the caller before the pool runs the tasks below.
+    private int form;
+    private int m;
+    private int n;
+    private int k;
+    private float[] a;
+    private int aOff;
+    private int lda;
+    private float[] b;
+    private int bOff;
+    private int ldb;
+    private float[] c;
+    private int cOff;
+    private int ldc;
+    private boolean accumulate;
+    private int jc;
+    private int nc;
+    private int panels;
+    private int mcBlock;
+    private int blockStride;
+    private int roundK0;
+    private int roundBlocks;
+    private int panelGroups;
+
+    private final WorkerPool.Body packSharedB = this::packSharedPanel;
+    private final WorkerPool.Body rowBlock = this::rowBlock;
+
+    VectorGemm(WorkerPool pool) {
+        this.pool = pool;
+        int w = pool.threads();
+        this.aPack = new float[w][0];
+        this.tile = new float[w][MR * NR];
+    }
+
+    /** One gemm of the given form; arguments were checked by the caller. */
+    synchronized void gemm(int form, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                           float[] c, int cOff, int ldc, boolean accumulate) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            if (!accumulate) {
+                for (int i = 0; i < m; i++) {
+                    java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+                }
+            }
+            return;
+        }
+        this.form = form;
+        this.m = m;
+        this.n = n;
+        this.k = k;
+        this.a = a;
+        this.aOff = aOff;
+        this.lda = lda;
+        this.b = b;
+        this.bOff = bOff;
+        this.ldb = ldb;
+        this.c = c;
+        this.cOff = cOff;
+        this.ldc = ldc;
+        this.accumulate = accumulate;
+        boolean parallel = pool.threads() > 1 && 2L * m * n * k >= PARALLEL_FLOPS;
+        try {
+            blocks(parallel);
+        } finally {
+            this.a = null;
+            this.b = null;
+            this.c = null;
+        }
+    }
+
+    /**
+     * Per column round of up to {@value #NC} columns and per k round of up to {@value #ROUND} k blocks: pack those
+     * blocks of B' once, shared (parallel over panels), then all blocks of C (rows of C, and groups of panels
+     * when the rows are few) in parallel, each packing its own rows of A' and running the round's k blocks in order.
+     */
+    private void blocks(boolean parallel) {
+        int kcMax = Math.min(KC, k);
+        for (int j = 0; j < n; j += NC) {
+            jc = j;
+            nc = Math.min(NC, n - j);
+            panels = ceilDiv(nc, NR);
+            blockStride = panels * NR * kcMax;
+            for (int k0 = 0; k0 < k; k0 += ROUND * KC) {
+                roundK0 = k0;
+                roundBlocks = ceilDiv(Math.min(ROUND * KC, k - k0), KC);
+                int need = roundBlocks * blockStride;
+                if (bShared.length < need) {
+                    bShared = new float[need];
+                }
+                // blocks of at most MC rows, their count a multiple of the workers when that is possible; with
+                // fewer row blocks than workers (small m), also split the panels into groups
+                int threads = parallel ? pool.threads() : 1;
+                int rowBlocks = roundUp(Math.max(ceilDiv(m, MC), threads), threads);
+                mcBlock = roundUp(ceilDiv(m, rowBlocks), MR);
+                rowBlocks = ceilDiv(m, mcBlock);
+                panelGroups = rowBlocks < threads ? Math.min(panels, ceilDiv(threads, rowBlocks)) : 1;
+                int packs = roundBlocks * panels;
+                int blocks = rowBlocks * panelGroups;
+                if (parallel) {
+                    pool.run(packSharedB, packs);
+                    pool.run(rowBlock, blocks);
+                } else {
+                    for (int t = 0; t < packs; t++) {
+                        packSharedPanel(t, 0);
+                    }
+                    for (int t = 0; t < blocks; t++) {
+                        rowBlock(t, 0);
+                    }
+                }
+            }
+        }
+    }
+
+    private void packSharedPanel(int task, int worker) {
+        int blk = task / panels;
+        int panel = task % panels;
+        int p0 = roundK0 + blk * KC;
+        int kcB = Math.min(KC, k - p0);
+        if (form == FORM_NT) {
+            packBTransposed(b, bOff, ldb, jc, nc, p0, kcB, panel * NR, bShared, blk * blockStride);
+        } else {
+            packBRows(b, bOff, ldb, jc, nc, p0, kcB, panel * NR, bShared, blk * blockStride);
+        }
+    }
+
+    private void rowBlock(int task, int worker) {
+        int ic = (task / panelGroups) * mcBlock;
+        int mc = Math.min(mcBlock, m - ic);
+        int group = task % panelGroups;
+        int j0 = (int) ((long) panels * group / panelGroups) * NR;
+        int j1 = Math.min(nc, (int) ((long) panels * (group + 1) / panelGroups) * NR);
+        float[] ap = aPack[worker];
+        if (ap.length < roundUp(mc, MR) * Math.min(KC, k)) {
+            ap = new float[roundUp(MC, MR) * KC];
+            aPack[worker] = ap;
+        }
+        for (int blk = 0; blk < roundBlocks; blk++) {
+            int p0 = roundK0 + blk * KC;
+            int kcB = Math.min(KC, k - p0);
+            if (form == FORM_TN) {
+                packATransposed(a, aOff, lda, ic, mc, p0, kcB, ap, 0);
+            } else {
+                packARows(a, aOff, lda, ic, mc, p0, kcB, ap);
+            }
+            macro(kcB, ap, 0, bShared, blk * blockStride + j0 * kcB, mc, j1 - j0, c, cOff + ic * ldc + jc + j0, ldc,
+                    accumulate || p0 > 0, tile[worker]);
+        }
+    }
+
+    /** All micro-tiles of one packed (mc, kc) block of A' against one packed (kc, nc) block of B'. */
+    private static void macro(int kc, float[] ap, int aBase, float[] bp, int bBase, int mc, int nc, float[] c,
+                              int cBase, int ldc, boolean load, float[] tile) {
+        for (int q = 0; q < mc; q += MR) {
+            int mr = Math.min(MR, mc - q);
+            for (int t = 0; t < nc; t += NR) {
+                kernel(kc, ap, aBase + q * kc, bp, bBase + t * kc, c, cBase + q * ldc + t, ldc, load, mr, Math.min(NR, nc - t), tile);
+            }
+        }
+    }
+
+    /**
+     * The micro-kernel: {@code C[0..mr, 0..nr] = (load ? C : 0) + sum_p ap[p, 0..MR] outer bp[p, 0..NR]}
+     * with 16 vector accumulators (4 rows by 4 vectors) held in registers over the whole k block.
+     */
+    private static void kernel(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int ci, int ldc,
+                               boolean load, int mr, int nr, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = c00;
+        FloatVector c02 = c00;
+        FloatVector c03 = c00;
+        FloatVector c10 = c00;
+        FloatVector c11 = c00;
+        FloatVector c12 = c00;
+        FloatVector c13 = c00;
+        FloatVector c20 = c00;
+        FloatVector c21 = c00;
+        FloatVector c22 = c00;
+        FloatVector c23 = c00;
+        FloatVector c30 = c00;
+        FloatVector c31 = c00;
+        FloatVector c32 = c00;
+        FloatVector c33 = c00;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + VL);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
+            FloatVector b3 = FloatVector.fromArray(S, bp, bi + 3 * VL);
+            FloatVector x = FloatVector.broadcast(S, ap[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            c23 = x.fma(b3, c23);
+            x = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            c33 = x.fma(b3, c33);
+            ai += MR;
+            bi += NR;
+        }
+        if (mr == MR && nr == NR) {
+            store(c00, c, ci, load);
+            store(c01, c, ci + VL, load);
+            store(c02, c, ci + 2 * VL, load);
+            store(c03, c, ci + 3 * VL, load);
+            ci += ldc;
+            store(c10, c, ci, load);
+            store(c11, c, ci + VL, load);
+            store(c12, c, ci + 2 * VL, load);
+            store(c13, c, ci + 3 * VL, load);
+            ci += ldc;
+            store(c20, c, ci, load);
+            store(c21, c, ci + VL, load);
+            store(c22, c, ci + 2 * VL, load);
+            store(c23, c, ci + 3 * VL, load);
+            ci += ldc;
+            store(c30, c, ci, load);
+            store(c31, c, ci + VL, load);
+            store(c32, c, ci + 2 * VL, load);
+            store(c33, c, ci + 3 * VL, load);
+            return;
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, VL);
+        c02.intoArray(tile, 2 * VL);
+        c03.intoArray(tile, 3 * VL);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + VL);
+        c12.intoArray(tile, NR + 2 * VL);
+        c13.intoArray(tile, NR + 3 * VL);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + VL);
+        c22.intoArray(tile, 2 * NR + 2 * VL);
+        c23.intoArray(tile, 2 * NR + 3 * VL);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + VL);
+        c32.intoArray(tile, 3 * NR + 2 * VL);
+        c33.intoArray(tile, 3 * NR + 3 * VL);
+        for (int r = 0; r < mr; r++) {
+            int row = ci + r * ldc;
+            for (int j = 0; j < nr; j++) {
+                float s = tile[r * NR + j];
+                c[row + j] = load ? c[row + j] + s : s;
+            }
+        }
+    }
+
+    private static void store(FloatVector acc, float[] c, int i, boolean load) {
+        if (load) {
+            acc = FloatVector.fromArray(S, c, i).add(acc);
+        }
+        acc.intoArray(c, i);
+    }
+
+    /** Packs rows {@code [i0, i0+mc)}, k range {@code [p0, p0+kc)} of a row-major A {@code (m, k)} into micro-panels. */
+    private static void packARows(float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] ap) {
+        for (int q = 0; q < mc; q += MR) {
+            int d = q * kc;
+            int s0 = aOff + (i0 + q) * lda + p0;
+            if (q + MR <= mc) {
+                int s1 = s0 + lda;
+                int s2 = s1 + lda;
+                int s3 = s2 + lda;
+                for (int p = 0; p < kc; p++, d += MR) {
+                    ap[d] = a[s0 + p];
+                    ap[d + 1] = a[s1 + p];
+                    ap[d + 2] = a[s2 + p];
+                    ap[d + 3] = a[s3 + p];
+                }
+            } else {
+                int rows = mc - q;
+                for (int p = 0; p < kc; p++, d += MR) {
+                    for (int r = 0; r < MR; r++) {
+                        ap[d + r] = r < rows ? a[s0 + r * lda + p] : 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Packs columns {@code [i0, i0+mc)}, rows {@code [p0, p0+kc)} of A {@code (k, m)} (read transposed) into micro-panels. */
+    private static void packATransposed(float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] ap,
+                                        int apOff) {
+        int full = mc - mc % MR;
+        for (int p = 0; p < kc; p++) {
+            int src = aOff + (p0 + p) * lda + i0;
+            int d = apOff + p * MR;
+            int q = 0;
+            for (; q < full; q += MR) {
+                int o = q * kc + d;
+                ap[o] = a[src + q];
+                ap[o + 1] = a[src + q + 1];
+                ap[o + 2] = a[src + q + 2];
+                ap[o + 3] = a[src + q + 3];
+            }
+            if (q < mc) {
+                for (int r = 0; r < MR; r++) {
+                    ap[q * kc + d + r] = q + r < mc ? a[src + q + r] : 0f;
+                }
+            }
+        }
+    }
+
+    /** Packs the NR-column panel at {@code t} of columns {@code [j0, j0+nc)}, rows {@code [p0, p0+kc)} of B {@code (k, n)}. */
+    private static void packBRows(float[] b, int bOff, int ldb, int j0, int nc, int p0, int kc, int t, float[] bp,
+                                  int bpOff) {
+        int d = bpOff + t * kc;
+        int src = bOff + p0 * ldb + j0 + t;
+        if (t + NR <= nc) {
+            for (int p = 0; p < kc; p++, d += NR, src += ldb) {
+                FloatVector.fromArray(S, b, src).intoArray(bp, d);
+                FloatVector.fromArray(S, b, src + VL).intoArray(bp, d + VL);
+                FloatVector.fromArray(S, b, src + 2 * VL).intoArray(bp, d + 2 * VL);
+                FloatVector.fromArray(S, b, src + 3 * VL).intoArray(bp, d + 3 * VL);
+            }
+        } else {
+            int cols = nc - t;
+            for (int p = 0; p < kc; p++, d += NR, src += ldb) {
+                for (int j = 0; j < NR; j++) {
+                    bp[d + j] = j < cols ? b[src + j] : 0f;
+                }
+            }
+        }
+    }
+
+    /** Packs the NR-column panel at {@code t} of B'(p, j) = B[j, p] for B {@code (n, k)}: rows of B become columns. */
+    private static void packBTransposed(float[] b, int bOff, int ldb, int j0, int nc, int p0, int kc, int t, float[] bp,
+                                        int bpOff) {
+        int d = bpOff + t * kc;
+        int cols = Math.min(NR, nc - t);
+        for (int j = 0; j < NR; j++) {
+            if (j < cols) {
+                int src = bOff + (j0 + t + j) * ldb + p0;
+                for (int p = 0; p < kc; p++) {
+                    bp[d + p * NR + j] = b[src + p];
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    bp[d + p * NR + j] = 0f;
+                }
+            }
+        }
+    }
+
+    private static int roundUp(int x, int unit) {
+        return (x + unit - 1) / unit * unit;
+    }
+
+    private static int ceilDiv(int x, int y) {
+        return (x + y - 1) / y;
+    }
+}
