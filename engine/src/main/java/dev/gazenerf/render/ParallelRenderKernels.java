@@ -50,8 +50,12 @@ public final class ParallelRenderKernels implements RenderKernels {
                 sigma, sigmaOff, feat, featOff, ldf, delta, tvals, sampleOff, bg, rays, samples, channels, pixels, firstPixel);
         pool.forRange(rays, (start, end) -> {
             for (int r = start; r < end; r++) {
-                RenderMath.compositeRayWeights(r, depth, bgAlpha, rayOff, alpha, trans, cacheOff, sigma, sigmaOff,
-                        delta, tvals, sampleOff, samples);
+                for (int s = r * samples; s < (r + 1) * samples; s++) {
+                    alpha[cacheOff + s] = RenderMath.alphaFromExp(
+                            (float) Math.exp(-sigma[sigmaOff + s] * delta[sampleOff + s]));
+                }
+                RenderMath.compositeRayWeights(r, depth, depth != null, bgAlpha, rayOff, alpha, trans, cacheOff,
+                        tvals, sampleOff, samples);
                 compositeRayFeaturesVector(r, merged, mergedOff, bgAlpha, rayOff, alpha, trans, cacheOff,
                         feat, featOff, ldf, bg, samples, channels, (firstPixel + r) % pixels);
             }
@@ -114,8 +118,12 @@ public final class ParallelRenderKernels implements RenderKernels {
                 compositeRayFeatureBackwardVector(r, dSigma, dSigmaOff, dFeat, dFeatOff, lddf, dMerged, dMergedOff,
                         dDepth, rayOff, alpha, trans, cacheOff, feat, featOff, ldf, tvals, sampleOff, bg, samples,
                         channels, (firstPixel + r) % pixels);
-                RenderMath.compositeRayAlphaBackward(r, dSigma, dSigmaOff, dDelta, alpha, trans, cacheOff, sigma,
-                        sigmaOff, delta, sampleOff, samples);
+                RenderMath.compositeRayAlphaBackward(r, dSigma, dSigmaOff, alpha, trans, cacheOff, samples);
+                for (int s = r * samples; s < (r + 1) * samples; s++) {
+                    float e = (float) Math.exp(-sigma[sigmaOff + s] * delta[sampleOff + s]);
+                    RenderMath.compositeSampleBackward(s, dSigma, dSigmaOff, dDelta, dDelta != null, sigma, sigmaOff,
+                            delta, sampleOff, e);
+                }
             }
         });
         pool.forRange(pixels, (start, end) -> {
@@ -149,7 +157,7 @@ public final class ParallelRenderKernels implements RenderKernels {
                                                   float[] bg, int samples, int channels, int pixel) {
         int g = dMergedOff + r * channels;
         float gb = dot(dMerged, g, bg, pixel * channels, channels);
-        float dd = dDepth == null ? 0f : dDepth[rayOff + r];
+        float dd = dDepth == null ? 0f : dDepth[rayOff + r];   // as RenderMath.compositeRayFeatureBackward
         int bound = SPECIES.loopBound(channels);
         for (int k = 0; k < samples; k++) {
             int s = r * samples + k;

@@ -13,21 +13,24 @@ public final class RenderMath {
 
     // ---------------------------------------------------------------- compositing
 
+    /** {@code alpha = 1 - e} with {@code e = exp(-sigma * delta)} computed by the caller (kernels take the exp themselves). */
+    public static float alphaFromExp(float e) {
+        return 1f - e;
+    }
+
     /**
-     * Forward weights of ray r: writes alpha and T of each sample into the caches, bgAlpha and (when
-     * depth is not null) depth of the ray. Sums run over k in increasing order, in float.
+     * Forward weights of ray r from its alphas (already in the alpha cache): writes T of each sample,
+     * bgAlpha and (when {@code hasDepth}) depth of the ray. Sums run over k in increasing order, in float.
      */
-    public static void compositeRayWeights(int r, float[] depth, float[] bgAlpha, int rayOff,
-                                           float[] alpha, float[] trans, int cacheOff,
-                                           float[] sigma, int sigmaOff, float[] delta, float[] tvals, int sampleOff,
+    public static void compositeRayWeights(int r, float[] depth, boolean hasDepth, float[] bgAlpha, int rayOff,
+                                           float[] alpha, float[] trans, int cacheOff, float[] tvals, int sampleOff,
                                            int samples) {
         float t = 1f;
         float wSum = 0f;
         float d = 0f;
         for (int k = 0; k < samples; k++) {
             int s = r * samples + k;
-            float a = 1f - (float) Math.exp(-sigma[sigmaOff + s] * delta[sampleOff + s]);
-            alpha[cacheOff + s] = a;
+            float a = alpha[cacheOff + s];
             trans[cacheOff + s] = t;
             float w = a * t;
             wSum += w;
@@ -35,7 +38,7 @@ public final class RenderMath {
             t = t * (1f - a + RenderKernels.TRANSMITTANCE_EPS);
         }
         bgAlpha[rayOff + r] = 1f - wSum;
-        if (depth != null) {
+        if (hasDepth) {
             depth[rayOff + r] = d;
         }
     }
@@ -70,8 +73,8 @@ public final class RenderMath {
      */
     public static void compositeRayFeatureBackward(int r, float[] dSigma, int dSigmaOff,
                                                    float[] dFeat, int dFeatOff, int lddf,
-                                                   float[] dMerged, int dMergedOff, float[] dDepth, int rayOff,
-                                                   float[] alpha, float[] trans, int cacheOff,
+                                                   float[] dMerged, int dMergedOff, float[] dDepth, boolean hasDDepth,
+                                                   int rayOff, float[] alpha, float[] trans, int cacheOff,
                                                    float[] feat, int featOff, int ldf, float[] tvals, int sampleOff,
                                                    float[] bg, int samples, int channels, int pixel) {
         int g = dMergedOff + r * channels;
@@ -80,7 +83,7 @@ public final class RenderMath {
         for (int c = 0; c < channels; c++) {
             gb += dMerged[g + c] * bg[b + c];
         }
-        float dd = dDepth == null ? 0f : dDepth[rayOff + r];
+        float dd = hasDDepth ? dDepth[rayOff + r] : 0f;
         for (int k = 0; k < samples; k++) {
             int s = r * samples + k;
             int f = featOff + s * ldf;
@@ -98,27 +101,32 @@ public final class RenderMath {
     }
 
     /**
-     * Backward of ray r from {@code G_k} (read from dSigma) to sigma and delta, by the suffix recurrence
-     * {@code S_{k-1} = G_k alpha_k + (1 - alpha_k + eps) S_k}, {@code dL/dalpha_k = T_k (G_k - S_k)}.
+     * Backward of ray r from {@code G_k} (read from dSigma) to the alphas, by the suffix recurrence
+     * {@code S_{k-1} = G_k alpha_k + (1 - alpha_k + eps) S_k}, {@code dL/dalpha_k = T_k (G_k - S_k)}, written
+     * back into dSigma (then turned into sigma and delta gradients by {@link #compositeSampleBackward}).
      */
-    public static void compositeRayAlphaBackward(int r, float[] dSigma, int dSigmaOff, float[] dDelta,
-                                                 float[] alpha, float[] trans, int cacheOff,
-                                                 float[] sigma, int sigmaOff, float[] delta, int sampleOff,
-                                                 int samples) {
+    public static void compositeRayAlphaBackward(int r, float[] dSigma, int dSigmaOff, float[] alpha, float[] trans,
+                                                 int cacheOff, int samples) {
         float suffix = 0f;
         for (int k = samples - 1; k >= 0; k--) {
             int s = r * samples + k;
             float gk = dSigma[dSigmaOff + s];
             float a = alpha[cacheOff + s];
-            float dAlpha = trans[cacheOff + s] * (gk - suffix);
+            dSigma[dSigmaOff + s] = trans[cacheOff + s] * (gk - suffix);
             suffix = gk * a + (1f - a + RenderKernels.TRANSMITTANCE_EPS) * suffix;
-            float sg = sigma[sigmaOff + s];
-            float dl = delta[sampleOff + s];
-            float e = (float) Math.exp(-sg * dl);
-            dSigma[dSigmaOff + s] = dAlpha * dl * e;
-            if (dDelta != null) {
-                dDelta[dSigmaOff + s] = dAlpha * sg * e;
-            }
+        }
+    }
+
+    /**
+     * Sample s from {@code dL/dalpha} (in dSigma) and {@code e = exp(-sigma delta)} (computed by the caller):
+     * {@code dSigma = dAlpha delta e}, and when {@code hasDDelta} {@code dDelta = dAlpha sigma e}.
+     */
+    public static void compositeSampleBackward(int s, float[] dSigma, int dSigmaOff, float[] dDelta, boolean hasDDelta,
+                                               float[] sigma, int sigmaOff, float[] delta, int sampleOff, float e) {
+        float dAlpha = dSigma[dSigmaOff + s];
+        dSigma[dSigmaOff + s] = dAlpha * delta[sampleOff + s] * e;
+        if (hasDDelta) {
+            dDelta[dSigmaOff + s] = dAlpha * sigma[sigmaOff + s] * e;
         }
     }
 

@@ -28,8 +28,11 @@ public final class ScalarRenderKernels implements RenderKernels {
         RenderChecks.composite("compositeForward", merged, mergedOff, depth, bgAlpha, rayOff, alpha, trans, cacheOff,
                 sigma, sigmaOff, feat, featOff, ldf, delta, tvals, sampleOff, bg, rays, samples, channels, pixels, firstPixel);
         for (int r = 0; r < rays; r++) {
-            RenderMath.compositeRayWeights(r, depth, bgAlpha, rayOff, alpha, trans, cacheOff, sigma, sigmaOff,
-                    delta, tvals, sampleOff, samples);
+            for (int s = r * samples; s < (r + 1) * samples; s++) {
+                alpha[cacheOff + s] = RenderMath.alphaFromExp((float) Math.exp(-sigma[sigmaOff + s] * delta[sampleOff + s]));
+            }
+            RenderMath.compositeRayWeights(r, depth, depth != null, bgAlpha, rayOff, alpha, trans, cacheOff,
+                    tvals, sampleOff, samples);
             RenderMath.compositeRayFeatures(r, merged, mergedOff, bgAlpha, rayOff, alpha, trans, cacheOff,
                     feat, featOff, ldf, bg, samples, channels, (firstPixel + r) % pixels);
         }
@@ -48,10 +51,14 @@ public final class ScalarRenderKernels implements RenderKernels {
                 bg, rays, samples, channels, pixels, firstPixel);
         for (int r = 0; r < rays; r++) {
             RenderMath.compositeRayFeatureBackward(r, dSigma, dSigmaOff, dFeat, dFeatOff, lddf, dMerged, dMergedOff,
-                    dDepth, rayOff, alpha, trans, cacheOff, feat, featOff, ldf, tvals, sampleOff, bg, samples, channels,
-                    (firstPixel + r) % pixels);
-            RenderMath.compositeRayAlphaBackward(r, dSigma, dSigmaOff, dDelta, alpha, trans, cacheOff, sigma, sigmaOff,
-                    delta, sampleOff, samples);
+                    dDepth, dDepth != null, rayOff, alpha, trans, cacheOff, feat, featOff, ldf, tvals, sampleOff, bg,
+                    samples, channels, (firstPixel + r) % pixels);
+            RenderMath.compositeRayAlphaBackward(r, dSigma, dSigmaOff, alpha, trans, cacheOff, samples);
+            for (int s = r * samples; s < (r + 1) * samples; s++) {
+                float e = (float) Math.exp(-sigma[sigmaOff + s] * delta[sampleOff + s]);
+                RenderMath.compositeSampleBackward(s, dSigma, dSigmaOff, dDelta, dDelta != null, sigma, sigmaOff,
+                        delta, sampleOff, e);
+            }
         }
         for (int p = 0; p < pixels; p++) {
             RenderMath.compositePixelBgBackward(p, dBg, dMerged, dMergedOff, bgAlpha, rayOff, rays, channels, pixels,
