@@ -442,7 +442,7 @@ public final class OpenClRenderKernels implements RenderKernels {
             int r = getGlobalId();
             if (r < rays) {
                 for (int s = r * samples; s < (r + 1) * samples; s++) {
-                    alpha[cacheOff + s] = RenderMath.alphaFromExp((float) exp(-sigma[sigmaOff + s] * delta[sampleOff + s]));
+                    alpha[cacheOff + s] = RenderMath.alphaFromExp(exp(-sigma[sigmaOff + s] * delta[sampleOff + s]));
                 }
                 RenderMath.compositeRayWeights(r, depth, hasDepth != 0, bgAlpha, rayOff, alpha, trans, cacheOff,
                         tvals, sampleOff, samples);
@@ -495,7 +495,7 @@ public final class OpenClRenderKernels implements RenderKernels {
                         samples, channels, (firstPixel + r) % pixels);
                 RenderMath.compositeRayAlphaBackward(r, dSigma, dSigmaOff, alpha, trans, cacheOff, samples);
                 for (int s = r * samples; s < (r + 1) * samples; s++) {
-                    float e = (float) exp(-sigma[sigmaOff + s] * delta[sampleOff + s]);
+                    float e = exp(-sigma[sigmaOff + s] * delta[sampleOff + s]);
                     RenderMath.compositeSampleBackward(s, dSigma, dSigmaOff, dDelta, hasDDelta != 0, sigma, sigmaOff,
                             delta, sampleOff, e);
                 }
