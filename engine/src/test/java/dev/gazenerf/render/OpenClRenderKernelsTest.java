@@ -67,6 +67,30 @@ class OpenClRenderKernelsTest {
     }
 
     @Test
+    void emptyAndOpaqueRaysOnTheDevice() {
+        // The literal edge cases of CompositeTest on the device: sigma = 0 shows the background exactly;
+        // a saturated first sample (alpha = 1) hides everything behind it and has no sigma gradient.
+        CompositeTest.Problem p = CompositeTest.Problem.random(2, 4, 3, 2, 0, 5);
+        java.util.Arrays.fill(p.sigma, 0f);
+        p.forward(cl);
+        for (int i = 0; i < 6; i++) {
+            org.junit.jupiter.api.Assertions.assertEquals(p.bg[i], p.merged[i], 0f);
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(1f, p.bgAlpha[0], 0f);
+        CompositeTest.Problem q = CompositeTest.Problem.random(1, 4, 3, 1, 0, 9);
+        q.sigma[0] = 1e4f;
+        q.delta[0] = 1f;
+        q.forward(cl);
+        q.backward(cl);
+        org.junit.jupiter.api.Assertions.assertEquals(0f, q.bgAlpha[0], 0f);
+        org.junit.jupiter.api.Assertions.assertEquals(0f, q.dSigma[0], 0f);
+        for (int c = 0; c < 3; c++) {
+            org.junit.jupiter.api.Assertions.assertEquals(q.feat[c], q.merged[c], 1e-6f);
+            org.junit.jupiter.api.Assertions.assertEquals(q.dMerged[c], q.dFeat[c], 0f);
+        }
+    }
+
+    @Test
     void rotationAndMax() {
         int images = 3;
         int pixels = 517;
