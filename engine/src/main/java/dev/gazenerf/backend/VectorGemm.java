@@ -4,6 +4,8 @@ import dev.gazenerf.kernel.VectorKernels;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.Arrays;
+
 /**
  * The three gemm forms of the {@code vector} backend: packed panels, a register-blocked micro-kernel of
  * {@value #MR} rows by 4 vectors with fused multiply-add, cache blocking over k, parallel over blocks of C.
@@ -27,7 +29,7 @@ import jdk.incubator.vector.VectorSpecies;
  * and whichever worker ran which block. The same structure serves the weight gradient (TN), whose k is the
  * large point count: its A' (read transposed) is packed per block of C, its B' shared.
  *
- * <p>Scratch (the shared packed B, per-worker packed A and B and the edge tile) is kept and grown when a
+ * <p>Scratch (the shared packed B', the per-worker packed A' and edge tile) is kept and grown when a
  * call needs more; a warm backend allocates nothing per call.
  */
 final class VectorGemm {
@@ -45,7 +47,7 @@ final class VectorGemm {
     static final int KC = 384;
     /** Most rows of C per task. */
     private static final int MC = 128;
-    /** Columns of B packed per round for NT and NN. */
+    /** Columns of B' packed per column round. */
     private static final int NC = 12 * NR;
     /** k blocks per round: packed together, then consumed by every block of C (fewer hand-offs to the workers). */
     private static final int ROUND = 4;
@@ -56,7 +58,6 @@ final class VectorGemm {
     private final float[][] aPack;   // per worker: (ceil(rows/MR)*MR, kc) micro-panels
     private final float[][] tile;    // per worker: (MR, NR) edge tile
     private float[] bShared = new float[0];  // per k block of the round: (kc, ceil(nc/NR)*NR) panels of B'
-
 
     // The current call, set by the caller before the pool runs the tasks below.
     private int form;
@@ -101,7 +102,7 @@ final class VectorGemm {
         if (k == 0) {
             if (!accumulate) {
                 for (int i = 0; i < m; i++) {
-                    java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+                    Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
                 }
             }
             return;
@@ -131,7 +132,7 @@ final class VectorGemm {
     }
 
     /**
-     * Per column round of up to {@value #NC} columns and per k round of up to {@value #ROUND} k blocks: pack those
+     * Per column round of up to {@code NC} columns and per k round of up to {@value #ROUND} k blocks: pack those
      * blocks of B' once, shared (parallel over panels), then all blocks of C (rows of C, and groups of panels
      * when the rows are few) in parallel, each packing its own rows of A' and running the round's k blocks in order.
      */

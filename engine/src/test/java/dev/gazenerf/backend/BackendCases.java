@@ -30,7 +30,7 @@ final class BackendCases {
         List<Case> cases = new ArrayList<>();
         int[][] gemmSizes = {
             {1, 1, 1}, {0, 5, 7}, {5, 0, 7}, {6, 5, 0}, {1, 17, 33}, {3, 65, 2}, {37, 29, 45},
-            {70, 130, 300}, {130, 70, 400}, {9, 23, 1700}, {300, 100, 50}
+            {70, 130, 300}, {130, 70, 400}, {9, 23, 1700}, {300, 100, 50}, {33, 800, 40}
         };
         for (String form : new String[]{"gemmNT", "gemmNN", "gemmTN"}) {
             for (int[] s : gemmSizes) {

@@ -86,6 +86,20 @@ class DenseTest {
     }
 
     @Test
+    void zeroRowsTouchNothing() {
+        Dense d = new Dense(3, 2, Activation.RELU);
+        float[] y = {7, 7};
+        d.forward(be, y, 0, 2, new float[0], 0, 3, w, 0, 3, b, 0, 0);
+        assertArrayEquals(new float[]{7, 7}, y);
+        float[] dW = {1, 1, 1, 1, 1, 1};
+        float[] dB = {1, 1};
+        d.backward(be, null, 0, 3, false, dW, 0, 3, dB, 0, new float[0], 0, 2, new float[0], 0, 3, new float[0], 0, 2,
+                w, 0, 3, 0);
+        assertArrayEquals(new float[]{1, 1, 1, 1, 1, 1}, dW);
+        assertArrayEquals(new float[]{1, 1}, dB);
+    }
+
+    @Test
     void badArgumentsNameOpAndArgument() {
         Dense d = new Dense(3, 2, Activation.RELU);
         float[] y = new float[4];

@@ -29,6 +29,17 @@ import static org.junit.jupiter.api.Assertions.fail;
  *
  * <p>Failures: NaN or Inf in an output, a gradient, or a perturbed loss fail first; mismatches fail with the
  * tensor's name, its kind (input or parameter), the index and both values.
+ *
+ * <p>Use from another module: add the test dependency {@code dev.gazenerf:gazenerf-engine} with
+ * {@code <type>test-jar</type>} (its version is managed in the parent pom). Typical use:
+ * <pre>{@code
+ *   new GradientChecker(seed).eps(1e-3).tolerance(2e-3, 1e-2).allowKinks(0.25)
+ *       .output("y", y, dY).input("x", x, dX).param("w", params, wOff, wLen, dParams)
+ *       .check(() -> op.forward(...), () -> op.backward(...));
+ * }</pre>
+ * Guidance for float32: piecewise-linear functions (ReLU nets) are exact on each piece, so eps 1e-3 with
+ * kinks allowed works; smooth functions with large curvature (high encoding frequencies) want a smaller eps
+ * (1e-4) and a tolerance scaled to the gradient's size.
  */
 public final class GradientChecker {
 
@@ -38,12 +49,27 @@ public final class GradientChecker {
         void run();
     }
 
-    /** What a check saw: coordinates compared, kinks tolerated and the worst error relative to its tolerance. */
-    public record Report(int coordinates, int kinks, double worstRatio, String worstWhere) {
+    /**
+     * What a check saw: coordinates compared (inputs and parameters separately), kinks tolerated, and the
+     * worst error relative to its tolerance among the inputs and among the parameters.
+     */
+    public record Report(int inputCoordinates, int parameterCoordinates, int kinks,
+                         double worstInputRatio, double worstParameterRatio, String worstWhere) {
+        /** All coordinates compared. */
+        public int coordinates() {
+            return inputCoordinates + parameterCoordinates;
+        }
+
+        /** The worst |analytic - numeric| / tolerance over inputs and parameters. */
+        public double worstRatio() {
+            return Math.max(worstInputRatio, worstParameterRatio);
+        }
+
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "%d coordinates, %d kinks, worst |a-n|/tol = %.3f at %s",
-                    coordinates, kinks, worstRatio, worstWhere);
+            return String.format(Locale.ROOT, "%d input and %d parameter coordinates, %d kinks, worst |a-n|/tol: "
+                    + "inputs %.3f, parameters %.3f (overall at %s)", inputCoordinates, parameterCoordinates, kinks,
+                    worstInputRatio, worstParameterRatio, worstWhere);
         }
     }
 
@@ -168,7 +194,8 @@ public final class GradientChecker {
                 }
             }
         }
-        int coordinates = 0;
+        int[] coordinates = new int[2];   // [inputs, parameters]
+        double[] worstOf = new double[2];
         int kinks = 0;
         double worst = 0;
         String worstWhere = "-";
@@ -199,7 +226,8 @@ public final class GradientChecker {
                 double a = analytic[k][i];
                 double tol = atol + rtol * Math.max(Math.abs(a), Math.abs(central));
                 double err = Math.abs(a - central);
-                coordinates++;
+                int kind = t.parameter ? 1 : 0;
+                coordinates[kind]++;
                 if (err > tol && maxKinkFraction > 0) {
                     double fwd = (lp - loss0) / hp;
                     double bwd = (loss0 - lm) / hm;
@@ -216,6 +244,7 @@ public final class GradientChecker {
                         }
                     }
                 }
+                worstOf[kind] = Math.max(worstOf[kind], err / tol);
                 if (err / tol > worst) {
                     worst = err / tol;
                     worstWhere = where;
@@ -235,7 +264,7 @@ public final class GradientChecker {
             fail("gradient check failed (eps " + eps + ", atol " + atol + ", rtol " + rtol + "):\n  "
                     + String.join("\n  ", mismatches));
         }
-        return new Report(coordinates, kinks, worst, worstWhere);
+        return new Report(coordinates[0], coordinates[1], kinks, worstOf[0], worstOf[1], worstWhere);
     }
 
     private static String kind(Tensor t) {
