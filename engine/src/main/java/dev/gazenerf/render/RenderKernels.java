@@ -13,8 +13,9 @@ import dev.gazenerf.backend.Backend;
  * convolution is a {@link Backend#gemmNT} over those rows. Point rows are ray-major
  * ({@code point = ray*S + s}), so the MLP's output feeds {@link #compositeForward} directly.
  *
- * <p>Implementations: {@link ScalarRenderKernels} (the specification, plain loops) and
- * {@link ParallelRenderKernels} (CPU threads, Vector API where it pays, deterministic). Both call the
+ * <p>Implementations: {@link ScalarRenderKernels} (the specification, plain loops),
+ * {@link ParallelRenderKernels} (CPU threads, Vector API where it pays, deterministic) and
+ * {@link OpenClRenderKernels} (Aparapi kernels on the {@code opencl} backend's device). Both call the
  * per-ray / per-pixel helpers of {@link RenderMath}, so apart from the vectorized channel loops the two
  * agree bit for bit. Every method checks its arguments once and throws {@link IllegalArgumentException}
  * naming the op and the argument. Outputs never alias inputs unless a method says so. "{@code (+)=}"
@@ -32,7 +33,7 @@ public interface RenderKernels extends AutoCloseable {
     /**
      * The kernels that go with a backend: {@code scalar} gets {@link ScalarRenderKernels}, {@code vector}
      * gets {@link ParallelRenderKernels} (with the backend's thread count, {@code gazenerf.threads});
-     * {@code opencl} is an error until OpenCL render kernels exist. Never a silent fallback.
+     * {@code opencl} gets {@link OpenClRenderKernels} on the backend's device. Never a silent fallback.
      */
     static RenderKernels forBackend(Backend backend) {
         if (backend == null) {
@@ -45,9 +46,11 @@ public interface RenderKernels extends AutoCloseable {
             case "vector":
                 return new ParallelRenderKernels(dev.gazenerf.backend.Backends.defaultThreads());
             case "opencl":
-                throw new UnsupportedOperationException("RenderKernels.forBackend: the OpenCL render kernels "
-                        + "(compositing, rotation, merge, shuffle, upsampling, blur) do not exist yet; "
-                        + "run with --backend vector or scalar");
+                if (!(backend instanceof dev.gazenerf.backend.OpenClBackend)) {
+                    throw new IllegalArgumentException("RenderKernels.forBackend: backend 'opencl' is a "
+                            + backend.getClass().getName() + ", not dev.gazenerf.backend.OpenClBackend");
+                }
+                return new OpenClRenderKernels((dev.gazenerf.backend.OpenClBackend) backend);
             default:
                 throw new IllegalArgumentException("RenderKernels.forBackend: unknown backend '" + n + "'");
         }

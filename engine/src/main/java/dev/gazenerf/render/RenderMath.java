@@ -6,6 +6,10 @@ package dev.gazenerf.render;
  * replaces a few channel loops with Vector API code). Static methods over primitive arrays only, in the
  * subset of Java an OpenCL translation (Aparapi) accepts: no objects, allocation, exceptions or lambdas.
  * Shapes and the math of each op are documented on {@link RenderKernels}.
+ *
+ * <p>Aparapi 3.0.2 emits the OpenCL functions of helpers in an order that can put a helper before one it
+ * calls, so helpers called from kernels call only leaf helpers (which call nothing); a few one-line
+ * formulas are therefore written out twice.
  */
 public final class RenderMath {
     private RenderMath() {
@@ -331,7 +335,9 @@ public final class RenderMath {
 
     /**
      * Source coordinate of output index o for a x2 upsampling, as PyTorch computes it in float for
-     * align_corners=False: {@code max(0, 0.5 * (o + 0.5) - 0.5)}.
+     * align_corners=False: {@code max(0, 0.5 * (o + 0.5) - 0.5)}. (Written out again in {@link #bilinearIndex}
+     * and {@link #bilinearLambda}: Aparapi 3.0.2 emits a helper before the helpers it calls when they are
+     * shared, so the kernels' helpers call leaf helpers only.)
      */
     public static float bilinearSource(int o) {
         float src = 0.5f * (o + 0.5f) - 0.5f;
@@ -340,19 +346,26 @@ public final class RenderMath {
 
     /** Lower input index of output index o: {@code floor(source)} (never beyond the last input index). */
     public static int bilinearIndex(int o, int inSize) {
-        int i0 = (int) bilinearSource(o);
+        float src = 0.5f * (o + 0.5f) - 0.5f;
+        int i0 = src < 0f ? 0 : (int) src;
         return i0 < inSize - 1 ? i0 : inSize - 1;
     }
 
     /** Upper input index: {@code i0 + 1}, clamped to the last input index. */
     public static int bilinearUpper(int o, int inSize) {
-        int i0 = bilinearIndex(o, inSize);
-        return i0 < inSize - 1 ? i0 + 1 : i0;
+        float src = 0.5f * (o + 0.5f) - 0.5f;
+        int i0 = src < 0f ? 0 : (int) src;
+        return i0 < inSize - 1 ? i0 + 1 : inSize - 1;
     }
 
     /** Weight of the upper neighbour ({@code source - i0}); the lower one weighs {@code 1 - that}. */
     public static float bilinearLambda(int o, int inSize) {
-        return bilinearSource(o) - bilinearIndex(o, inSize);
+        float src = 0.5f * (o + 0.5f) - 0.5f;
+        if (src < 0f) {
+            src = 0f;
+        }
+        int i0 = (int) src;
+        return src - (i0 < inSize - 1 ? i0 : inSize - 1);
     }
 
     /**
@@ -360,12 +373,21 @@ public final class RenderMath {
      * both taps are added when they coincide at the border.
      */
     public static float bilinearTapWeight(int o, int i, int inSize) {
-        float l1 = bilinearLambda(o, inSize);
+        float src = 0.5f * (o + 0.5f) - 0.5f;
+        if (src < 0f) {
+            src = 0f;
+        }
+        int i0 = (int) src;
+        if (i0 > inSize - 1) {
+            i0 = inSize - 1;
+        }
+        int i1 = i0 < inSize - 1 ? i0 + 1 : i0;
+        float l1 = src - i0;
         float w = 0f;
-        if (bilinearIndex(o, inSize) == i) {
+        if (i0 == i) {
             w += 1f - l1;
         }
-        if (bilinearUpper(o, inSize) == i) {
+        if (i1 == i) {
             w += l1;
         }
         return w;
@@ -461,8 +483,10 @@ public final class RenderMath {
     public static float blurAdjointWeight(int o, int i, int n) {
         float w = 0f;
         for (int d = -1; d <= 1; d++) {
-            if (reflect(o + d, n) == i) {
-                w += blurTap(d);
+            int j = o + d;
+            int r = j < 0 ? -j : (j >= n ? 2 * n - 2 - j : j);   // reflect(o + d, n)
+            if (r == i) {
+                w += d == 0 ? 2f : 1f;                          // blurTap(d)
             }
         }
         return w;

@@ -40,10 +40,18 @@ class RenderKernelsTest {
     }
 
     @Test
-    void openClIsAnExplicitErrorUntilItsKernelsExist() {
-        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+    void openClNeedsTheOpenClBackend() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> RenderKernels.forBackend(named("opencl")));
-        assertTrue(e.getMessage().contains("OpenCL"), e.getMessage());
+        assertTrue(e.getMessage().contains("OpenClBackend"), e.getMessage());
+    }
+
+    @Test
+    void openClBackendGetsTheOpenClKernels() {
+        try (Backend cl = dev.gazenerf.backend.TestBackends.create("opencl");
+             RenderKernels k = RenderKernels.forBackend(cl)) {
+            assertInstanceOf(OpenClRenderKernels.class, k);
+        }
     }
 
     @Test
