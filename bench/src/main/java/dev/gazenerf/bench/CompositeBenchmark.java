@@ -1,5 +1,7 @@
 package dev.gazenerf.bench;
 
+import dev.gazenerf.backend.OpenClBackend;
+import dev.gazenerf.render.OpenClRenderKernels;
 import dev.gazenerf.render.ParallelRenderKernels;
 import dev.gazenerf.render.RenderKernels;
 import dev.gazenerf.render.ScalarRenderKernels;
@@ -24,7 +26,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Volume compositing (reference 2.5) at the paper's size for one image: 4,096 rays x 64 samples x 258
  * channels, forward and forward+backward, per implementation ({@code scalar}: the specification;
- * {@code parallel}: threads + Vector API). Throughput is reported per sample point ("ops/s" = points/s);
+ * {@code parallel}: threads + Vector API; {@code opencl}: Aparapi kernels on the first OpenCL GPU, else the
+ * first OpenCL device, uploading and downloading every buffer per call; fails without a device).
+ * Throughput is reported per sample point ("ops/s" = points/s);
  * one forward reads 270 MB of features, a backward also writes as much. The setup checks the chosen
  * implementation against scalar once before timing.
  */
@@ -40,10 +44,11 @@ public class CompositeBenchmark {
     static final int CHANNELS = 258;
     static final int POINTS = RAYS * SAMPLES;
 
-    @Param({"scalar", "parallel"})
+    @Param({"scalar", "parallel", "opencl"})
     public String kernels;
 
     private RenderKernels k;
+    private OpenClBackend openCl;
     private float[] sigma;
     private float[] feat;
     private float[] delta;
@@ -71,8 +76,15 @@ public class CompositeBenchmark {
 
     @Setup(Level.Trial)
     public void setup() {
-        k = kernels.equals("scalar") ? new ScalarRenderKernels()
-                : new ParallelRenderKernels(Runtime.getRuntime().availableProcessors());
+        switch (kernels) {
+            case "scalar" -> k = new ScalarRenderKernels();
+            case "parallel" -> k = new ParallelRenderKernels(Runtime.getRuntime().availableProcessors());
+            case "opencl" -> {
+                openCl = new OpenClBackend();
+                k = new OpenClRenderKernels(openCl);
+            }
+            default -> throw new IllegalArgumentException("unknown kernels '" + kernels + "'");
+        }
         sigma = uniform(POINTS, 1, 0, 3);
         feat = uniform(POINTS * CHANNELS, 2, -1, 1);
         delta = uniform(POINTS, 3, 0.05, 0.15);
@@ -136,6 +148,9 @@ public class CompositeBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         k.close();
+        if (openCl != null) {
+            openCl.close();
+        }
     }
 
     @Benchmark

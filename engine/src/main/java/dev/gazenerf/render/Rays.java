@@ -46,6 +46,12 @@ public final class Rays {
     private final double[] u;        // (images * P, 3)  K^-1 (x, y, 1)
     private final double[] raw;      // (images * P, 3)  R' u
     private final double[] edges;    // (images * P, S + 1)  c_k = t_k - o_z
+    // backward and Euler-matrix scratch (3x3 each)
+    private final double[] dRCam = new double[9];
+    private final double[] dT = new double[3];
+    private final double[] dRDelta = new double[9];
+    private final double[] dr = new double[9];
+    private final double[] eulerScratch = new double[36];
     private int images;
 
     /**
@@ -139,7 +145,7 @@ public final class Rays {
                 c2wT[3 * n + i] = translation[3 * n + i];
                 eulerAt[3 * n + i] = euler == null ? 0.0 : euler[3 * n + i];
             }
-            eulerRotation(rDelta, 9 * n, eulerAt[3 * n], eulerAt[3 * n + 1], eulerAt[3 * n + 2], -1);
+            eulerRotation(rDelta, 9 * n, eulerAt[3 * n], eulerAt[3 * n + 1], eulerAt[3 * n + 2], -1, eulerScratch);
             matmul(rCam, 9 * n, rDelta, 9 * n, c2wR, 9 * n);
             for (int i = 0; i < 3; i++) {
                 double s = dTranslation == null ? 0.0 : dTranslation[3 * n + i];
@@ -219,10 +225,6 @@ public final class Rays {
         }
         int p = raysPerImage();
         int e = samples + 1;
-        double[] dRCam = new double[9];
-        double[] dT = new double[3];
-        double[] dRDelta = new double[9];
-        double[] dr = new double[9];
         for (int n = 0; n < images; n++) {
             java.util.Arrays.fill(dRCam, 0.0);
             java.util.Arrays.fill(dT, 0.0);
@@ -283,7 +285,7 @@ public final class Rays {
             }
             if (dEuler != null) {
                 for (int axis = 0; axis < 3; axis++) {
-                    eulerRotation(dr, 0, eulerAt[3 * n], eulerAt[3 * n + 1], eulerAt[3 * n + 2], axis);
+                    eulerRotation(dr, 0, eulerAt[3 * n], eulerAt[3 * n + 1], eulerAt[3 * n + 2], axis, eulerScratch);
                     double g = 0;
                     for (int q = 0; q < 9; q++) {
                         g += dRDelta[q] * dr[q];
@@ -308,27 +310,46 @@ public final class Rays {
      * {@code R_z(c) R_y(b) R_x(a)} into {@code out[off..off+8]}, or its derivative by a (axis 0), b (1) or c (2).
      * {@code R_x(a) = [[1,0,0],[0,ca,-sa],[0,sa,ca]]}, {@code R_y(b) = [[cb,0,sb],[0,1,0],[-sb,0,cb]]},
      * {@code R_z(c) = [[cc,-sc,0],[sc,cc,0],[0,0,1]]}, as the reference's {@code eulurangle2Rmat}.
+     * {@code scratch} holds at least 36 doubles.
      */
-    static void eulerRotation(double[] out, int off, double a, double b, double c, int derivativeAxis) {
+    static void eulerRotation(double[] out, int off, double a, double b, double c, int derivativeAxis,
+                              double[] scratch) {
         double ca = Math.cos(a);
         double sa = Math.sin(a);
         double cb = Math.cos(b);
         double sb = Math.sin(b);
         double cc = Math.cos(c);
         double sc = Math.sin(c);
-        double[] rx = {1, 0, 0, 0, ca, -sa, 0, sa, ca};
-        double[] ry = {cb, 0, sb, 0, 1, 0, -sb, 0, cb};
-        double[] rz = {cc, -sc, 0, sc, cc, 0, 0, 0, 1};
         if (derivativeAxis == 0) {
-            rx = new double[] {0, 0, 0, 0, -sa, -ca, 0, ca, -sa};
-        } else if (derivativeAxis == 1) {
-            ry = new double[] {-sb, 0, cb, 0, 0, 0, -cb, 0, -sb};
-        } else if (derivativeAxis == 2) {
-            rz = new double[] {-sc, -cc, 0, cc, -sc, 0, 0, 0, 0};
+            set9(scratch, 0, 0, 0, 0, 0, -sa, -ca, 0, ca, -sa);
+        } else {
+            set9(scratch, 0, 1, 0, 0, 0, ca, -sa, 0, sa, ca);
         }
-        double[] yx = new double[9];
-        matmul(yx, 0, ry, 0, rx, 0);
-        matmul(out, off, rz, 0, yx, 0);
+        if (derivativeAxis == 1) {
+            set9(scratch, 9, -sb, 0, cb, 0, 0, 0, -cb, 0, -sb);
+        } else {
+            set9(scratch, 9, cb, 0, sb, 0, 1, 0, -sb, 0, cb);
+        }
+        if (derivativeAxis == 2) {
+            set9(scratch, 18, -sc, -cc, 0, cc, -sc, 0, 0, 0, 0);
+        } else {
+            set9(scratch, 18, cc, -sc, 0, sc, cc, 0, 0, 0, 1);
+        }
+        matmul(scratch, 27, scratch, 9, scratch, 0);
+        matmul(out, off, scratch, 18, scratch, 27);
+    }
+
+    private static void set9(double[] m, int off, double a0, double a1, double a2, double a3, double a4, double a5,
+                             double a6, double a7, double a8) {
+        m[off] = a0;
+        m[off + 1] = a1;
+        m[off + 2] = a2;
+        m[off + 3] = a3;
+        m[off + 4] = a4;
+        m[off + 5] = a5;
+        m[off + 6] = a6;
+        m[off + 7] = a7;
+        m[off + 8] = a8;
     }
 
     /** {@code c = a b} for row-major 3x3 matrices at the given offsets. */

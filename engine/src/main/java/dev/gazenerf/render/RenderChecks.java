@@ -10,6 +10,7 @@ final class RenderChecks {
     private RenderChecks() {
     }
 
+    /** Compositing's shared arguments; for a backward op, merged and depth are dMerged and dDepth. */
     static void composite(String op, float[] merged, int mergedOff, float[] depth, float[] bgAlpha, int rayOff,
                           float[] alpha, float[] trans, int cacheOff, float[] sigma, int sigmaOff,
                           float[] feat, int featOff, int ldf, float[] delta, float[] tvals, int sampleOff, float[] bg,
@@ -22,9 +23,10 @@ final class RenderChecks {
             throw new IllegalArgumentException(op + ": firstPixel " + firstPixel + " is outside [0, " + pixels + ")");
         }
         int points = rays * samples;
-        Checks.matrix(op, "merged", merged, mergedOff, channels, rays, channels);
+        boolean backward = op.endsWith("Backward");
+        Checks.matrix(op, backward ? "dMerged" : "merged", merged, mergedOff, channels, rays, channels);
         if (depth != null) {
-            Checks.vector(op, "depth", depth, rayOff, rays);
+            Checks.vector(op, backward ? "dDepth" : "depth", depth, rayOff, rays);
         }
         Checks.vector(op, "bgAlpha", bgAlpha, rayOff, rays);
         Checks.vector(op, "alpha", alpha, cacheOff, points);

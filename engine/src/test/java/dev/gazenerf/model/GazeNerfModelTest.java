@@ -71,6 +71,45 @@ class GazeNerfModelTest {
     }
 
     @Test
+    void tinyPresetStepRunsOnTheVectorBackend() {
+        // The built-in tiny preset (16x16 rays, 24 samples, width 64, 48 channels, 64x64 output): one training
+        // step end to end, images in (0, 1), every gradient finite and every network receiving some gradient.
+        Preset tiny = Preset.load("tiny");
+        GazeNerfModel m = new GazeNerfModel(tiny);
+        GazeNerfModel.Parameters p = m.newParameters(1);
+        GazeNerfModel.Parameters g = m.newZeroParameters();
+        GazeNerfModel.Workspace ws = m.newWorkspace(1);
+        float f = 16f;
+        float[] invK = {1 / f, 0, -7.5f / f, 0, 1 / f, -7.5f / f, 0, 0, 1};
+        float[] rot = {1, 0, 0, 0, -1, 0, 0, 0, -1};
+        float[] shape = new float[m.shapeDims()];
+        float[] app = new float[tiny.appearanceDims()];
+        float[] gaze = {0.1f, -0.2f};
+        int img = tiny.outputSize() * tiny.outputSize() * 3;
+        float[] dImg = new float[img];
+        java.util.Arrays.fill(dImg, 1f / img);
+        float[] dGaze = new float[2];
+        float[] dEuler = new float[3];
+        try (Backend vector = dev.gazenerf.backend.Backends.create("vector");
+             RenderKernels rk = RenderKernels.forBackend(vector)) {
+            m.forward(vector, rk, ws, p, invK, rot, new float[] {0, 0, 5}, new float[3], new float[3], shape, app,
+                    gaze, 1, true, 3);
+            m.backward(vector, rk, ws, p, g, dImg, dImg, dImg, dImg, null, null, dGaze, dEuler, null);
+        }
+        for (float v : ws.mergeImage()) {
+            assertTrue(v > 0f && v < 1f, "pixel " + v);
+        }
+        for (float[] grads : new float[][] {g.face, g.eyes, g.renderer, dGaze, dEuler}) {
+            boolean some = false;
+            for (float v : grads) {
+                assertTrue(Float.isFinite(v));
+                some |= v != 0f;
+            }
+            assertTrue(some, "a gradient buffer stayed zero");
+        }
+    }
+
+    @Test
     void forwardGivesFourImagesInTheUnitInterval() {
         GazeNerfModel m = new GazeNerfModel(micro(16, false));
         GazeNerfModel.Parameters p = m.newParameters(1);
@@ -201,11 +240,16 @@ class GazeNerfModelTest {
         }
     }
 
-    @Test
-    void vectorBackendMatchesScalar() {
-        // The whole step on the vector backend (blocked Vector API gemms) with the kernels it selects
-        // (ParallelRenderKernels), against scalar + ScalarRenderKernels. Measured worst |diff| / (1 + |scalar|)
-        // over the four images and every gradient: 7.2e-7 (JDK 17, 512-bit species); tolerance 1.5e-6.
+    /**
+     * The whole step on another backend with the kernels it selects ({@code vector}: blocked Vector API gemms
+     * and {@link ParallelRenderKernels}; {@code opencl}: the device's gemms and {@code OpenClRenderKernels}),
+     * against scalar + {@link ScalarRenderKernels}. Measured worst |diff| / (1 + |scalar|) over the four images
+     * and every gradient: vector 7.2e-7 (JDK 17, 512-bit species), opencl 6.4e-7 (PoCL 3.1, CPU device).
+     * Tolerance 1.5e-6. Without an OpenCL device the opencl case skips with the reason (fails in CI).
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"vector", "opencl"})
+    void otherBackendsMatchScalar(String name) {
         float[][] results = new float[2][];
         for (int k = 0; k < 2; k++) {
             GazeNerfModel m = new GazeNerfModel(micro(5, false, 39));
@@ -218,7 +262,7 @@ class GazeNerfModelTest {
             float[] dGaze = new float[4];
             float[] dEuler = new float[6];
             float[] dTrans = new float[6];
-            try (Backend backend = dev.gazenerf.backend.Backends.create(k == 0 ? "scalar" : "vector");
+            try (Backend backend = k == 0 ? new ScalarBackend() : dev.gazenerf.backend.TestBackends.create(name);
                  RenderKernels rk = RenderKernels.forBackend(backend)) {
                 runStep(m, backend, rk, ws, p, g, b, dImages(6), dShape, dApp, dGaze, dEuler, dTrans);
             }
@@ -230,8 +274,8 @@ class GazeNerfModelTest {
             double err = Math.abs(results[0][i] - results[1][i]);
             worst = Math.max(worst, err / (1 + Math.abs(results[0][i])));
         }
-        System.out.println("GazeNerfModel vector vs scalar worst error " + worst);
-        assertTrue(worst < 1.5e-6, "worst |vector - scalar| / (1 + |scalar|) = " + worst);
+        System.out.println("GazeNerfModel " + name + " vs scalar worst error " + worst);
+        assertTrue(worst < 1.5e-6, "worst |" + name + " - scalar| / (1 + |scalar|) = " + worst);
     }
 
     private static float[][] dImages(long seed) {

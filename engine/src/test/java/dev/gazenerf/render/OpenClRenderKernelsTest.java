@@ -157,6 +157,24 @@ class OpenClRenderKernelsTest {
     }
 
     @Test
+    void compositingOpaqueFirstSampleHidesEverythingBehind() {
+        CompositeTest.Problem s = CompositeTest.Problem.random(3, 4, 3, 2, 1, 9);
+        CompositeTest.Problem o = CompositeTest.Problem.random(3, 4, 3, 2, 1, 9);
+        for (CompositeTest.Problem p : new CompositeTest.Problem[] {s, o}) {
+            p.sigma[4] = 1e4f;   // ray 1: exp(-1e4) is 0, alpha 1
+            p.delta[4] = 1f;
+        }
+        compositeCase(s, o, true, true, true);
+        assertEquals(0f, o.bgAlpha[1], 0f, "nothing of the background shows");
+        for (int c = 0; c < 3; c++) {
+            assertEquals(o.feat[4 * 3 + c], o.merged[3 + c], 1e-6f, "the first sample's feature, channel " + c);
+        }
+        for (int k = 1; k < 4; k++) {
+            assertEquals(0f, o.trans[4 + k], 1e-9f, "transmittance behind the opaque sample, sample " + k);
+        }
+    }
+
+    @Test
     void compositingAtOffsetsInLargerBuffers() {
         int rays = 7;
         int samples = 6;

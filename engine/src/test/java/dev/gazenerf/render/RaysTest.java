@@ -108,11 +108,11 @@ class RaysTest {
         // two tilted cameras looking roughly down -z
         float[] rot = new float[18];
         double[] tmp = new double[9];
-        Rays.eulerRotation(tmp, 0, Math.PI + 0.1, 0.2, -0.3, -1);
+        Rays.eulerRotation(tmp, 0, Math.PI + 0.1, 0.2, -0.3, -1, new double[36]);
         for (int q = 0; q < 9; q++) {
             rot[q] = (float) tmp[q];
         }
-        Rays.eulerRotation(tmp, 0, Math.PI - 0.15, -0.1, 0.4, -1);
+        Rays.eulerRotation(tmp, 0, Math.PI - 0.15, -0.1, 0.4, -1, new double[36]);
         for (int q = 0; q < 9; q++) {
             rot[9 + q] = (float) tmp[q];
         }
