@@ -1,47 +1,89 @@
 package dev.gazenerf.render;
 
 import com.aparapi.Kernel;
+
 import dev.gazenerf.backend.Checks;
 import dev.gazenerf.backend.OpenClBackend;
+import dev.gazenerf.render.opencl.BlurKernel;
+import dev.gazenerf.render.opencl.CompositeBackwardKernel;
+import dev.gazenerf.render.opencl.CompositeBgBackwardKernel;
+import dev.gazenerf.render.opencl.CompositeForwardKernel;
+import dev.gazenerf.render.opencl.MaxKernel;
+import dev.gazenerf.render.opencl.PixelShuffleKernel;
+import dev.gazenerf.render.opencl.RepeatAddKernel;
+import dev.gazenerf.render.opencl.RotateGradKernel;
+import dev.gazenerf.render.opencl.RotateKernel;
+import dev.gazenerf.render.opencl.UpsampleKernel;
 
 /**
- * The render kernels on an OpenCL device through Aparapi, run with the {@code opencl} backend's helper
- * ({@link OpenClBackend#prepare}, {@link OpenClBackend#execute}): each launch is pinned to the backend's
- * device and fails loudly ({@link IllegalStateException}) when it did not run there; there is no fallback to
- * Java threads. Every kernel's {@code run()} calls the same {@link RenderMath} helper as the scalar loop, for
- * one ray, pixel row or pixel per work-item (the exponentials of compositing are taken in {@code run()}, as
- * Aparapi cannot translate {@code java.lang.Math} inside helpers of another class).
+ * The render kernels on an OpenCL device: one Aparapi kernel per op family (package
+ * {@link dev.gazenerf.render.opencl}), forward and backward in the same class, launched through the
+ * {@code opencl} backend ({@link OpenClBackend#prepare}, {@link OpenClBackend#range},
+ * {@link OpenClBackend#execute}): every launch is pinned to the backend's device and throws
+ * {@link IllegalStateException} when it did not run there. There is no fallback to Java threads.
  *
- * <p>Buffers: explicit mode, every call uploads the arrays it binds (outputs too, so that regions a call does
- * not write keep their values and accumulating outputs start from the host's) and downloads the arrays it
- * wrote. An output that is the same array as an input (allowed only by {@link #repeatAddForward}) is handled
- * by uploading a snapshot of the input. The rotation's angle gradient sums per-block partials computed on the
- * device (in double, so the device needs fp64) on the host, in block order, as the other implementations do.
+ * <p>Work decomposition: compositing forward and backward one work-item per ray (the sample loop inside, in
+ * the scalar order, through the {@link RenderMath} helpers); the background-map gradient one work-item per
+ * (pixel, channel), gathering the rays of its pixel in increasing order; rotation, max merge, pixel shuffle,
+ * channel-repeat residual, bilinear upsampling and blur one work-item per element written (channel-parallel),
+ * their backward passes as gathers (each input element sums the outputs that read it), so nothing needs
+ * atomics and every result is deterministic. The gaze-angle gradient: per (image, block of
+ * {@value RenderMath#ROTATE_BLOCK} pixels, matrix entry) partial sums in double on the device, added in block
+ * order on the host ({@link ScalarRenderKernels#angleGradients}), which gives the scalar bits.
+ * Rotation matrices are computed on the host by {@link RenderMath#rotationMatrix}, as scalar does.
+ *
+ * <p>Differences from scalar: only multiply-adds that the OpenCL compiler contracts into fma (the compositing
+ * sums, rotation, bilinear weights). The exponentials of compositing are taken in double and rounded to float
+ * as scalar does (so the device needs fp64, as the backend's own kernels do); the max merge, pixel shuffle,
+ * residual, blur (power-of-two weights) and the gaze-angle gradient give the scalar bits. Measured tolerances
+ * are in the test {@code Tolerances} table under {@code render.*}.
+ *
+ * <p>Buffers: explicit mode; each call uploads every array it binds (outputs too, so that regions a call does
+ * not write keep the host's values and accumulating outputs start from them) and downloads what it wrote. An
+ * input that is the same array as an output or another input is uploaded from a host snapshot (Aparapi gives
+ * each field its own device buffer); outputs of one call must be distinct arrays. Methods are synchronized.
+ * The kernels are prepared on the backend, which disposes them when it closes; {@link #close()} releases
+ * nothing.
  */
 public final class OpenClRenderKernels implements RenderKernels {
+    /** The most array inputs one method binds (compositeBackward's sample kernel). */
+    private static final int MAX_INPUTS = 9;
     private final OpenClBackend cl;
     private final CompositeForwardKernel compositeForward;
     private final CompositeBackwardKernel compositeBackward;
-    private final CompositeBgKernel compositeBg;
+    private final CompositeBgBackwardKernel compositeBg;
     private final RotateKernel rotate;
-    private final ElementKernel element;
-    private final MapKernel map;
+    private final RotateGradKernel rotateGrad;
+    private final MaxKernel max;
+    private final PixelShuffleKernel shuffle;
+    private final RepeatAddKernel repeatAdd;
+    private final UpsampleKernel upsample;
+    private final BlurKernel blur;
+
     private final float[] rot9 = new float[9];
     private final float[] rotDPitch = new float[9];
     private final float[] rotDYaw = new float[9];
+    /** Rotation matrices of the current call, (images, 9); grown when too small. */
     private float[] rot = new float[9];
+    /** Per-(image, block) dL/dR of the current call, (images*blocks, 9); grown when too small. */
     private double[] partial = new double[9];
-    private float[] snapshot = new float[1];
+    /** Host copies of inputs that alias another argument; grown when too small. */
+    private final float[][] snapshots = new float[MAX_INPUTS][];
+    private int snapshotsUsed;
 
-    /** Kernels on the device of {@code backend}; they are disposed when the backend closes. */
+    /** Kernels on the device of {@code backend} (disposed when the backend closes). */
     public OpenClRenderKernels(OpenClBackend backend) {
         this.cl = Checks.notNull("OpenClRenderKernels", "backend", backend);
         compositeForward = cl.prepare(new CompositeForwardKernel());
         compositeBackward = cl.prepare(new CompositeBackwardKernel());
-        compositeBg = cl.prepare(new CompositeBgKernel());
+        compositeBg = cl.prepare(new CompositeBgBackwardKernel());
         rotate = cl.prepare(new RotateKernel());
-        element = cl.prepare(new ElementKernel());
-        map = cl.prepare(new MapKernel());
+        rotateGrad = cl.prepare(new RotateGradKernel());
+        max = cl.prepare(new MaxKernel());
+        shuffle = cl.prepare(new PixelShuffleKernel());
+        repeatAdd = cl.prepare(new RepeatAddKernel());
+        upsample = cl.prepare(new UpsampleKernel());
+        blur = cl.prepare(new BlurKernel());
     }
 
     @Override
@@ -49,121 +91,133 @@ public final class OpenClRenderKernels implements RenderKernels {
         return "opencl";
     }
 
-    private void launch(String name, Kernel k, int items) {
-        if (items > 0) {
-            cl.execute(name, k, cl.range(items));
+    /** The backend whose device runs the kernels. */
+    public OpenClBackend backend() {
+        return cl;
+    }
+
+    private void launch(String name, Kernel k, long items) {
+        if (items > Integer.MAX_VALUE - OpenClBackend.MAX_GROUP_SIZE) {
+            throw new IllegalArgumentException(name + ": " + items + " work-items are too many for one OpenCL launch");
         }
+        cl.execute(name, k, cl.range((int) items));
+    }
+
+    // ---------------------------------------------------------------- aliasing
+
+    /** Fails unless the outputs (nulls ignored) are pairwise distinct arrays. */
+    private static void distinctOutputs(String op, String[] names, float[]... outputs) {
+        for (int i = 0; i < outputs.length; i++) {
+            for (int j = 0; j < i; j++) {
+                if (outputs[i] != null && outputs[i] == outputs[j]) {
+                    throw new IllegalArgumentException(op + ": arguments '" + names[j] + "' and '" + names[i]
+                            + "' must be distinct arrays");
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code in} itself, or a host copy of it when it is the same array as one of {@code bound} (the arrays
+     * already bound to the kernel: outputs and earlier inputs).
+     */
+    private float[] unaliased(float[] in, float[]... bound) {
+        if (in == null) {
+            return null;
+        }
+        for (float[] b : bound) {
+            if (b == in) {
+                float[] s = snapshots[snapshotsUsed];
+                if (s == null || s.length < in.length) {
+                    s = new float[in.length];
+                    snapshots[snapshotsUsed] = s;
+                }
+                snapshotsUsed++;
+                System.arraycopy(in, 0, s, 0, in.length);
+                return s;
+            }
+        }
+        return in;
     }
 
     // ---------------------------------------------------------------- compositing
 
     @Override
-    public void compositeForward(float[] merged, int mergedOff, float[] depth, float[] bgAlpha, int rayOff,
-                                 float[] alpha, float[] trans, int cacheOff,
-                                 float[] sigma, int sigmaOff, float[] feat, int featOff, int ldf,
-                                 float[] delta, float[] tvals, int sampleOff, float[] bg,
-                                 int rays, int samples, int channels, int pixels, int firstPixel) {
-        RenderChecks.composite("compositeForward", merged, mergedOff, depth, bgAlpha, rayOff, alpha, trans, cacheOff,
+    public synchronized void compositeForward(float[] merged, int mergedOff, float[] depth, float[] bgAlpha, int rayOff,
+                                              float[] alpha, float[] trans, int cacheOff,
+                                              float[] sigma, int sigmaOff, float[] feat, int featOff, int ldf,
+                                              float[] delta, float[] tvals, int sampleOff, float[] bg,
+                                              int rays, int samples, int channels, int pixels, int firstPixel) {
+        String op = "compositeForward";
+        RenderChecks.composite(op, merged, mergedOff, depth, bgAlpha, rayOff, alpha, trans, cacheOff,
                 sigma, sigmaOff, feat, featOff, ldf, delta, tvals, sampleOff, bg, rays, samples, channels, pixels, firstPixel);
+        distinctOutputs(op, new String[] {"merged", "depth", "bgAlpha", "alpha", "trans"}, merged, depth, bgAlpha, alpha, trans);
         if (rays == 0) {
             return;
         }
+        snapshotsUsed = 0;
+        float[] sigmaIn = unaliased(sigma, merged, depth, bgAlpha, alpha, trans);
+        float[] featIn = unaliased(feat, merged, depth, bgAlpha, alpha, trans, sigmaIn);
+        float[] deltaIn = unaliased(delta, merged, depth, bgAlpha, alpha, trans, sigmaIn, featIn);
+        float[] tvalsIn = unaliased(tvals, merged, depth, bgAlpha, alpha, trans, sigmaIn, featIn, deltaIn);
+        float[] bgIn = unaliased(bg, merged, depth, bgAlpha, alpha, trans, sigmaIn, featIn, deltaIn, tvalsIn);
         CompositeForwardKernel k = compositeForward;
-        k.merged = merged;
-        k.mergedOff = mergedOff;
-        k.depth = depth == null ? k.depthPlaceholder : depth;
-        k.hasDepth = depth == null ? 0 : 1;
-        k.bgAlpha = bgAlpha;
-        k.rayOff = rayOff;
-        k.alpha = alpha;
-        k.trans = trans;
-        k.cacheOff = cacheOff;
-        k.sigma = sigma;
-        k.sigmaOff = sigmaOff;
-        k.feat = feat;
-        k.featOff = featOff;
-        k.ldf = ldf;
-        k.delta = delta;
-        k.tvals = tvals;
-        k.sampleOff = sampleOff;
-        k.bg = bg;
-        k.rays = rays;
-        k.samples = samples;
-        k.channels = channels;
-        k.pixels = pixels;
-        k.firstPixel = firstPixel;
-        k.put(k.merged).put(k.depth).put(k.bgAlpha).put(k.alpha).put(k.trans).put(k.sigma).put(k.feat)
-                .put(k.delta).put(k.tvals).put(k.bg);
-        launch("compositeForward", k, rays);
-        k.get(k.merged).get(k.depth).get(k.bgAlpha).get(k.alpha).get(k.trans);
+        k.set(merged, mergedOff, depth, bgAlpha, rayOff, alpha, trans, cacheOff, sigmaIn, sigmaOff, featIn, featOff, ldf,
+                deltaIn, tvalsIn, sampleOff, bgIn, rays, samples, channels, pixels, firstPixel);
+        k.upload();
+        launch(op, k, rays);
+        k.download();
     }
 
     @Override
-    public void compositeBackward(float[] dSigma, int dSigmaOff, float[] dFeat, int dFeatOff, int lddf,
-                                  float[] dDelta, float[] dBg,
-                                  float[] dMerged, int dMergedOff, float[] dDepth,
-                                  float[] bgAlpha, int rayOff, float[] alpha, float[] trans, int cacheOff,
-                                  float[] sigma, int sigmaOff, float[] feat, int featOff, int ldf,
-                                  float[] delta, float[] tvals, int sampleOff, float[] bg,
-                                  int rays, int samples, int channels, int pixels, int firstPixel) {
+    public synchronized void compositeBackward(float[] dSigma, int dSigmaOff, float[] dFeat, int dFeatOff, int lddf,
+                                               float[] dDelta, float[] dBg,
+                                               float[] dMerged, int dMergedOff, float[] dDepth,
+                                               float[] bgAlpha, int rayOff, float[] alpha, float[] trans, int cacheOff,
+                                               float[] sigma, int sigmaOff, float[] feat, int featOff, int ldf,
+                                               float[] delta, float[] tvals, int sampleOff, float[] bg,
+                                               int rays, int samples, int channels, int pixels, int firstPixel) {
+        String op = "compositeBackward";
         ScalarRenderKernels.compositeBackwardChecks(dSigma, dSigmaOff, dFeat, dFeatOff, lddf, dDelta, dBg, dMerged,
                 dMergedOff, dDepth, bgAlpha, rayOff, alpha, trans, cacheOff, sigma, sigmaOff, feat, featOff, ldf, delta,
                 tvals, sampleOff, bg, rays, samples, channels, pixels, firstPixel);
+        distinctOutputs(op, new String[] {"dSigma", "dFeat", "dDelta", "dBg"}, dSigma, dFeat, dDelta, dBg);
         if (rays == 0) {
             return;
         }
+        snapshotsUsed = 0;
+        float[] dMergedIn = unaliased(dMerged, dSigma, dFeat, dDelta);
+        float[] dDepthIn = unaliased(dDepth, dSigma, dFeat, dDelta, dMergedIn);
+        float[] alphaIn = unaliased(alpha, dSigma, dFeat, dDelta, dMergedIn, dDepthIn);
+        float[] transIn = unaliased(trans, dSigma, dFeat, dDelta, dMergedIn, dDepthIn, alphaIn);
+        float[] sigmaIn = unaliased(sigma, dSigma, dFeat, dDelta, dMergedIn, dDepthIn, alphaIn, transIn);
+        float[] featIn = unaliased(feat, dSigma, dFeat, dDelta, dMergedIn, dDepthIn, alphaIn, transIn, sigmaIn);
+        float[] deltaIn = unaliased(delta, dSigma, dFeat, dDelta, dMergedIn, dDepthIn, alphaIn, transIn, sigmaIn, featIn);
+        float[] tvalsIn = unaliased(tvals, dSigma, dFeat, dDelta, dMergedIn, dDepthIn, alphaIn, transIn, sigmaIn, featIn,
+                deltaIn);
+        float[] bgIn = unaliased(bg, dSigma, dFeat, dDelta, dMergedIn, dDepthIn, alphaIn, transIn, sigmaIn, featIn,
+                deltaIn, tvalsIn);
         CompositeBackwardKernel k = compositeBackward;
-        k.dSigma = dSigma;
-        k.dSigmaOff = dSigmaOff;
-        k.dFeat = dFeat;
-        k.dFeatOff = dFeatOff;
-        k.lddf = lddf;
-        k.dDelta = dDelta == null ? k.dDeltaPlaceholder : dDelta;
-        k.hasDDelta = dDelta == null ? 0 : 1;
-        k.dMerged = dMerged;
-        k.dMergedOff = dMergedOff;
-        k.dDepth = dDepth == null ? k.dDepthPlaceholder : dDepth;
-        k.hasDDepth = dDepth == null ? 0 : 1;
-        k.rayOff = rayOff;
-        k.alpha = alpha;
-        k.trans = trans;
-        k.cacheOff = cacheOff;
-        k.sigma = sigma;
-        k.sigmaOff = sigmaOff;
-        k.feat = feat;
-        k.featOff = featOff;
-        k.ldf = ldf;
-        k.delta = delta;
-        k.tvals = tvals;
-        k.sampleOff = sampleOff;
-        k.bg = bg;
-        k.rays = rays;
-        k.samples = samples;
-        k.channels = channels;
-        k.pixels = pixels;
-        k.firstPixel = firstPixel;
-        k.put(k.dSigma).put(k.dFeat).put(k.dDelta).put(k.dMerged).put(k.dDepth).put(k.alpha).put(k.trans)
-                .put(k.sigma).put(k.feat).put(k.delta).put(k.tvals).put(k.bg);
-        launch("compositeBackward", k, rays);
-        k.get(k.dSigma).get(k.dFeat).get(k.dDelta);
+        k.set(dSigma, dSigmaOff, dFeat, dFeatOff, lddf, dDelta, dMergedIn, dMergedOff, dDepthIn, rayOff,
+                alphaIn, transIn, cacheOff, sigmaIn, sigmaOff, featIn, featOff, ldf, deltaIn, tvalsIn, sampleOff, bgIn,
+                rays, samples, channels, pixels, firstPixel);
+        k.upload();
+        launch(op, k, rays);
+        k.download();
 
-        CompositeBgKernel b = compositeBg;
-        b.dBg = dBg;
-        b.dMerged = dMerged;
-        b.dMergedOff = dMergedOff;
-        b.bgAlpha = bgAlpha;
-        b.rayOff = rayOff;
-        b.rays = rays;
-        b.channels = channels;
-        b.pixels = pixels;
-        b.firstPixel = firstPixel;
-        b.put(b.dBg).put(b.dMerged).put(b.bgAlpha);
-        launch("compositeBgBackward", b, pixels);
-        b.get(b.dBg);
+        snapshotsUsed = 0;
+        float[] dMergedBg = unaliased(dMerged, dBg);
+        float[] bgAlphaIn = unaliased(bgAlpha, dBg, dMergedBg);
+        CompositeBgBackwardKernel b = compositeBg;
+        b.set(dBg, dMergedBg, dMergedOff, bgAlphaIn, rayOff, rays, channels, pixels, firstPixel);
+        b.upload();
+        launch("compositeBgBackward", b, (long) pixels * channels);
+        b.download();
     }
 
     // ---------------------------------------------------------------- rotation and merge
 
+    /** R of every image into {@link #rot}, (images, 9), by the scalar helper. */
     private void rotations(float[] angles, int images) {
         if (rot.length < 9 * images) {
             rot = new float[9 * images];
@@ -175,487 +229,237 @@ public final class OpenClRenderKernels implements RenderKernels {
     }
 
     @Override
-    public void rotateForward(float[] out, float[] in, float[] angles, int images, int pixels, int channels) {
-        RenderChecks.rotate("rotateForward", out, in, angles, images, pixels, channels);
-        if (images * pixels == 0) {
+    public synchronized void rotateForward(float[] out, float[] in, float[] angles, int images, int pixels, int channels) {
+        String op = "rotateForward";
+        RenderChecks.rotate(op, out, in, angles, images, pixels, channels);
+        if (images == 0 || pixels == 0) {
             return;
         }
         rotations(angles, images);
+        snapshotsUsed = 0;
         RotateKernel k = rotate;
-        k.op = 0;
-        k.out = out;
-        k.in = in;
-        k.x = k.placeholder;
-        k.partial = k.partialPlaceholder;
-        k.rot = rot;
-        k.pixels = pixels;
-        k.channels = channels;
-        k.blocks = 1;
-        k.items = images * pixels;
-        k.put(k.out).put(k.in).put(k.x).put(k.rot).put(k.partial);
-        launch("rotateForward", k, k.items);
-        k.get(k.out);
+        k.set(out, unaliased(in, out), rot, images, pixels, channels, false, false);
+        k.upload();
+        launch(op, k, (long) images * pixels * channels);
+        k.download();
     }
 
     @Override
-    public void rotateBackward(float[] dIn, float[] dAngles, float[] dOut, float[] in, float[] angles,
-                               int images, int pixels, int channels, boolean accumulate) {
-        RenderChecks.rotate("rotateBackward", dOut, in, angles, images, pixels, channels);
-        Checks.matrix("rotateBackward", "dIn", dIn, 0, channels, images * pixels, channels);
-        Checks.vector("rotateBackward", "dAngles", dAngles, 0, images * 2);
-        if (images * pixels == 0) {
+    public synchronized void rotateBackward(float[] dIn, float[] dAngles, float[] dOut, float[] in, float[] angles,
+                                            int images, int pixels, int channels, boolean accumulate) {
+        String op = "rotateBackward";
+        RenderChecks.rotate(op, dOut, in, angles, images, pixels, channels);
+        Checks.matrix(op, "dIn", dIn, 0, channels, images * pixels, channels);
+        Checks.vector(op, "dAngles", dAngles, 0, images * 2);
+        distinctOutputs(op, new String[] {"dIn", "dAngles"}, dIn, dAngles);
+        if (images == 0 || pixels == 0) {
             return;
         }
         rotations(angles, images);
+        snapshotsUsed = 0;
+        float[] dOutIn = unaliased(dOut, dIn);
+        float[] inIn = unaliased(in, dIn, dOutIn);
+        // dL/dR partials first: they read dOut and in, which may alias dIn (then they are snapshots anyway)
         int blocks = (pixels + RenderMath.ROTATE_BLOCK - 1) / RenderMath.ROTATE_BLOCK;
         if (partial.length < 9 * blocks * images) {
             partial = new double[9 * blocks * images];
         }
+        RotateGradKernel g = rotateGrad;
+        g.set(partial, inIn, dOutIn, images, pixels, channels, RenderMath.ROTATE_BLOCK);
+        g.upload();
+        launch("rotateAngleGradient", g, 9L * blocks * images);
+        g.download();
+
         RotateKernel k = rotate;
-        k.op = 1;
-        k.out = dIn;
-        k.in = dOut;
-        k.x = in;
-        k.rot = rot;
-        k.partial = partial;
-        k.pixels = pixels;
-        k.channels = channels;
-        k.blocks = blocks;
-        k.accumulate = accumulate ? 1 : 0;
-        k.items = images * pixels;
-        k.put(k.out).put(k.in).put(k.x).put(k.rot).put(k.partial);
-        launch("rotateBackward", k, k.items);
-        k.op = 2;
-        k.items = images * blocks;
-        launch("rotateAngleGradient", k, k.items);
-        k.get(k.out).get(k.partial);
+        k.set(dIn, dOutIn, rot, images, pixels, channels, true, accumulate);
+        k.upload();
+        launch(op, k, (long) images * pixels * channels);
+        k.download();
         for (int n = 0; n < images; n++) {
             ScalarRenderKernels.angleGradients(dAngles, n, angles, partial, n * blocks, blocks, rotDPitch, rotDYaw);
         }
     }
 
     @Override
-    public void maxForward(float[] out, float[] a, float[] b, int n) {
-        RenderChecks.elementwise("maxForward", n, new String[] {"out", "a", "b"}, out, a, b);
+    public synchronized void maxForward(float[] out, float[] a, float[] b, int n) {
+        String op = "maxForward";
+        RenderChecks.elementwise(op, n, new String[] {"out", "a", "b"}, out, a, b);
         if (n == 0) {
             return;
         }
-        ElementKernel k = element;
-        k.op = 0;
-        k.a = a;
-        k.b = b;
-        k.out = out;
-        k.out2 = k.placeholder;
-        k.g = k.placeholder2;
-        k.n = n;
-        k.put(k.a).put(k.b).put(k.out).put(k.out2).put(k.g);
-        launch("maxForward", k, n);
-        k.get(k.out);
+        snapshotsUsed = 0;
+        float[] aIn = unaliased(a, out);
+        float[] bIn = unaliased(b, out, aIn);
+        MaxKernel k = max;
+        k.setForward(out, aIn, bIn, n);
+        k.upload();
+        launch(op, k, n);
+        k.download();
     }
 
     @Override
-    public void maxBackward(float[] dA, float[] dB, float[] dOut, float[] a, float[] b, int n, boolean accumulate) {
-        RenderChecks.elementwise("maxBackward", n, new String[] {"dA", "dB", "dOut", "a", "b"}, dA, dB, dOut, a, b);
+    public synchronized void maxBackward(float[] dA, float[] dB, float[] dOut, float[] a, float[] b, int n,
+                                         boolean accumulate) {
+        String op = "maxBackward";
+        RenderChecks.elementwise(op, n, new String[] {"dA", "dB", "dOut", "a", "b"}, dA, dB, dOut, a, b);
+        distinctOutputs(op, new String[] {"dA", "dB"}, dA, dB);
         if (n == 0) {
             return;
         }
-        ElementKernel k = element;
-        k.op = 1;
-        k.a = a;
-        k.b = b;
-        k.out = dA;
-        k.out2 = dB;
-        k.g = dOut;
-        k.n = n;
-        k.accumulate = accumulate ? 1 : 0;
-        k.put(k.a).put(k.b).put(k.out).put(k.out2).put(k.g);
-        launch("maxBackward", k, n);
-        k.get(k.out).get(k.out2);
+        snapshotsUsed = 0;
+        float[] dOutIn = unaliased(dOut, dA, dB);
+        float[] aIn = unaliased(a, dA, dB, dOutIn);
+        float[] bIn = unaliased(b, dA, dB, dOutIn, aIn);
+        MaxKernel k = max;
+        k.setBackward(dA, dB, dOutIn, aIn, bIn, n, accumulate);
+        k.upload();
+        launch(op, k, n);
+        k.download();
     }
 
     // ---------------------------------------------------------------- renderer pieces
 
-    private void runMap(String name, int op, float[] out, float[] in, int images, int height, int width, int channels,
-                        boolean accumulate, int items) {
-        if (items == 0) {
+    @Override
+    public synchronized void pixelShuffleForward(float[] out, float[] in, int images, int height, int width, int channels) {
+        String op = "pixelShuffleForward";
+        RenderChecks.map(op, "in", in, images, height, width, 4 * channels);
+        RenderChecks.map(op, "out", out, images, 2 * height, 2 * width, channels);
+        if (images == 0) {
             return;
         }
-        MapKernel k = map;
-        k.op = op;
-        k.out = out;
-        k.in = in;
-        k.x = k.placeholder;
-        k.images = images;
-        k.height = height;
-        k.width = width;
-        k.channels = channels;
-        k.accumulate = accumulate ? 1 : 0;
-        k.items = items;
-        k.put(k.out).put(k.in).put(k.x);
-        launch(name, k, items);
-        k.get(k.out);
+        snapshotsUsed = 0;
+        PixelShuffleKernel k = shuffle;
+        k.set(out, unaliased(in, out), images, height, width, channels, false, false);
+        k.upload();
+        launch(op, k, 4L * images * height * width * channels);
+        k.download();
     }
 
     @Override
-    public void pixelShuffleForward(float[] out, float[] in, int images, int height, int width, int channels) {
-        RenderChecks.map("pixelShuffleForward", "in", in, images, height, width, 4 * channels);
-        RenderChecks.map("pixelShuffleForward", "out", out, images, 2 * height, 2 * width, channels);
-        runMap("pixelShuffleForward", MapKernel.SHUFFLE, out, in, images, height, width, channels, false,
-                images * 2 * height);
+    public synchronized void pixelShuffleBackward(float[] dIn, float[] dOut, int images, int height, int width,
+                                                  int channels, boolean accumulate) {
+        String op = "pixelShuffleBackward";
+        RenderChecks.map(op, "dIn", dIn, images, height, width, 4 * channels);
+        RenderChecks.map(op, "dOut", dOut, images, 2 * height, 2 * width, channels);
+        if (images == 0) {
+            return;
+        }
+        snapshotsUsed = 0;
+        PixelShuffleKernel k = shuffle;
+        k.set(dIn, unaliased(dOut, dIn), images, height, width, channels, true, accumulate);
+        k.upload();
+        launch(op, k, 4L * images * height * width * channels);
+        k.download();
     }
 
     @Override
-    public void pixelShuffleBackward(float[] dIn, float[] dOut, int images, int height, int width, int channels,
-                                     boolean accumulate) {
-        RenderChecks.map("pixelShuffleBackward", "dIn", dIn, images, height, width, 4 * channels);
-        RenderChecks.map("pixelShuffleBackward", "dOut", dOut, images, 2 * height, 2 * width, channels);
-        runMap("pixelShuffleBackward", MapKernel.SHUFFLE_BACKWARD, dIn, dOut, images, height, width, channels,
-                accumulate, images * height);
-    }
-
-    @Override
-    public void repeatAddForward(float[] out, float[] y, float[] x, int xOff, int rows, int channels, int repeats) {
-        ScalarRenderKernels.repeatAddChecks("repeatAddForward", out, y, x, xOff, rows, channels, repeats);
+    public synchronized void repeatAddForward(float[] out, float[] y, float[] x, int xOff, int rows, int channels,
+                                              int repeats) {
+        String op = "repeatAddForward";
+        ScalarRenderKernels.repeatAddChecks(op, out, y, x, xOff, rows, channels, repeats);
         if (rows == 0) {
             return;
         }
-        float[] yIn = y;
-        if (y == out) {
-            int len = rows * channels * repeats;
-            if (snapshot.length < len) {
-                snapshot = new float[len];
-            }
-            System.arraycopy(y, 0, snapshot, 0, len);
-            yIn = snapshot;
-        }
-        MapKernel k = map;
-        k.op = MapKernel.REPEAT_ADD;
-        k.out = out;
-        k.in = yIn;
-        k.x = x;
-        k.xOff = xOff;
-        k.channels = channels;
-        k.repeats = repeats;
-        k.items = rows;
-        k.put(k.out).put(k.in).put(k.x);
-        launch("repeatAddForward", k, rows);
-        k.get(k.out);
+        snapshotsUsed = 0;
+        float[] yIn = unaliased(y, out);   // out == y is allowed (in place)
+        float[] xIn = unaliased(x, out, yIn);
+        RepeatAddKernel k = repeatAdd;
+        k.setForward(out, yIn, xIn, xOff, rows, channels, repeats);
+        k.upload();
+        launch(op, k, (long) rows * channels * repeats);
+        k.download();
     }
 
     @Override
-    public void repeatAddBackward(float[] dX, int dxOff, float[] dOut, int rows, int channels, int repeats,
-                                  boolean accumulate) {
-        ScalarRenderKernels.repeatAddChecks("repeatAddBackward", dOut, null, dX, dxOff, rows, channels, repeats);
+    public synchronized void repeatAddBackward(float[] dX, int dxOff, float[] dOut, int rows, int channels, int repeats,
+                                               boolean accumulate) {
+        String op = "repeatAddBackward";
+        ScalarRenderKernels.repeatAddChecks(op, dOut, null, dX, dxOff, rows, channels, repeats);
         if (rows == 0) {
             return;
         }
-        MapKernel k = map;
-        k.op = MapKernel.REPEAT_ADD_BACKWARD;
-        k.out = dX;
-        k.in = dOut;
-        k.x = k.placeholder;
-        k.xOff = dxOff;
-        k.channels = channels;
-        k.repeats = repeats;
-        k.accumulate = accumulate ? 1 : 0;
-        k.items = rows;
-        k.put(k.out).put(k.in).put(k.x);
-        launch("repeatAddBackward", k, rows);
-        k.get(k.out);
+        snapshotsUsed = 0;
+        RepeatAddKernel k = repeatAdd;
+        k.setBackward(dX, dxOff, unaliased(dOut, dX), rows, channels, repeats, accumulate);
+        k.upload();
+        launch(op, k, (long) rows * channels);
+        k.download();
     }
 
     @Override
-    public void upsampleForward(float[] out, float[] in, int images, int height, int width, int channels) {
-        RenderChecks.map("upsampleForward", "in", in, images, height, width, channels);
-        RenderChecks.map("upsampleForward", "out", out, images, 2 * height, 2 * width, channels);
-        runMap("upsampleForward", MapKernel.UPSAMPLE, out, in, images, height, width, channels, false,
-                images * 2 * height);
+    public synchronized void upsampleForward(float[] out, float[] in, int images, int height, int width, int channels) {
+        String op = "upsampleForward";
+        RenderChecks.map(op, "in", in, images, height, width, channels);
+        RenderChecks.map(op, "out", out, images, 2 * height, 2 * width, channels);
+        if (images == 0) {
+            return;
+        }
+        snapshotsUsed = 0;
+        UpsampleKernel k = upsample;
+        k.set(out, unaliased(in, out), images, height, width, channels, false, false);
+        k.upload();
+        launch(op, k, 4L * images * height * width * channels);
+        k.download();
     }
 
     @Override
-    public void upsampleBackward(float[] dIn, float[] dOut, int images, int height, int width, int channels,
-                                 boolean accumulate) {
-        RenderChecks.map("upsampleBackward", "dIn", dIn, images, height, width, channels);
-        RenderChecks.map("upsampleBackward", "dOut", dOut, images, 2 * height, 2 * width, channels);
-        runMap("upsampleBackward", MapKernel.UPSAMPLE_BACKWARD, dIn, dOut, images, height, width, channels,
-                accumulate, images * height);
+    public synchronized void upsampleBackward(float[] dIn, float[] dOut, int images, int height, int width, int channels,
+                                              boolean accumulate) {
+        String op = "upsampleBackward";
+        RenderChecks.map(op, "dIn", dIn, images, height, width, channels);
+        RenderChecks.map(op, "dOut", dOut, images, 2 * height, 2 * width, channels);
+        if (images == 0) {
+            return;
+        }
+        snapshotsUsed = 0;
+        UpsampleKernel k = upsample;
+        k.set(dIn, unaliased(dOut, dIn), images, height, width, channels, true, accumulate);
+        k.upload();
+        launch(op, k, (long) images * height * width * channels);
+        k.download();
     }
 
     @Override
-    public void blurForward(float[] out, float[] in, int images, int height, int width, int channels) {
-        RenderChecks.map("blurForward", "in", in, images, height, width, channels);
-        RenderChecks.map("blurForward", "out", out, images, height, width, channels);
-        RenderChecks.blurSize("blurForward", height, width);
-        runMap("blurForward", MapKernel.BLUR, out, in, images, height, width, channels, false, images * height);
+    public synchronized void blurForward(float[] out, float[] in, int images, int height, int width, int channels) {
+        String op = "blurForward";
+        RenderChecks.map(op, "in", in, images, height, width, channels);
+        RenderChecks.map(op, "out", out, images, height, width, channels);
+        RenderChecks.blurSize(op, height, width);
+        if (images == 0) {
+            return;
+        }
+        snapshotsUsed = 0;
+        BlurKernel k = blur;
+        k.set(out, unaliased(in, out), images, height, width, channels, false, false);
+        k.upload();
+        launch(op, k, (long) images * height * width * channels);
+        k.download();
     }
 
     @Override
-    public void blurBackward(float[] dIn, float[] dOut, int images, int height, int width, int channels,
-                             boolean accumulate) {
-        RenderChecks.map("blurBackward", "dIn", dIn, images, height, width, channels);
-        RenderChecks.map("blurBackward", "dOut", dOut, images, height, width, channels);
-        RenderChecks.blurSize("blurBackward", height, width);
-        runMap("blurBackward", MapKernel.BLUR_BACKWARD, dIn, dOut, images, height, width, channels, accumulate,
-                images * height);
+    public synchronized void blurBackward(float[] dIn, float[] dOut, int images, int height, int width, int channels,
+                                          boolean accumulate) {
+        String op = "blurBackward";
+        RenderChecks.map(op, "dIn", dIn, images, height, width, channels);
+        RenderChecks.map(op, "dOut", dOut, images, height, width, channels);
+        RenderChecks.blurSize(op, height, width);
+        if (images == 0) {
+            return;
+        }
+        snapshotsUsed = 0;
+        BlurKernel k = blur;
+        k.set(dIn, unaliased(dOut, dIn), images, height, width, channels, true, accumulate);
+        k.upload();
+        launch(op, k, (long) images * height * width * channels);
+        k.download();
     }
 
     /**
-     * Nothing to release here: the kernels were prepared on the backend, which disposes them when it closes
-     * (disposing them twice crashes Aparapi's native runtime). Create one instance per backend.
+     * Nothing to release: the kernels were prepared on the backend, which disposes them when it closes
+     * (disposing a kernel twice crashes Aparapi's native runtime).
      */
     @Override
     public void close() {
         // the backend owns the kernels
-    }
-
-    // ---------------------------------------------------------------- the Aparapi kernels
-
-    /** One work-item per ray: alphas ({@code exp} here), then {@link RenderMath#compositeRayWeights} and features. */
-    static final class CompositeForwardKernel extends Kernel {
-        float[] merged = new float[1];
-        float[] depth = new float[1];
-        final float[] depthPlaceholder = new float[1];
-        float[] bgAlpha = new float[1];
-        float[] alpha = new float[1];
-        float[] trans = new float[1];
-        float[] sigma = new float[1];
-        float[] feat = new float[1];
-        float[] delta = new float[1];
-        float[] tvals = new float[1];
-        float[] bg = new float[1];
-        int mergedOff;
-        int hasDepth;
-        int rayOff;
-        int cacheOff;
-        int sigmaOff;
-        int featOff;
-        int ldf;
-        int sampleOff;
-        int rays;
-        int samples;
-        int channels;
-        int pixels;
-        int firstPixel;
-
-        @Override
-        public void run() {
-            int r = getGlobalId();
-            if (r < rays) {
-                for (int s = r * samples; s < (r + 1) * samples; s++) {
-                    alpha[cacheOff + s] = RenderMath.alphaFromExp(exp(-sigma[sigmaOff + s] * delta[sampleOff + s]));
-                }
-                RenderMath.compositeRayWeights(r, depth, hasDepth != 0, bgAlpha, rayOff, alpha, trans, cacheOff,
-                        tvals, sampleOff, samples);
-                RenderMath.compositeRayFeatures(r, merged, mergedOff, bgAlpha, rayOff, alpha, trans, cacheOff,
-                        feat, featOff, ldf, bg, samples, channels, (firstPixel + r) % pixels);
-            }
-        }
-    }
-
-    /** One work-item per ray: feature backward, the alpha recurrence, then sigma and delta per sample. */
-    static final class CompositeBackwardKernel extends Kernel {
-        float[] dSigma = new float[1];
-        float[] dFeat = new float[1];
-        float[] dDelta = new float[1];
-        final float[] dDeltaPlaceholder = new float[1];
-        float[] dMerged = new float[1];
-        float[] dDepth = new float[1];
-        final float[] dDepthPlaceholder = new float[1];
-        float[] alpha = new float[1];
-        float[] trans = new float[1];
-        float[] sigma = new float[1];
-        float[] feat = new float[1];
-        float[] delta = new float[1];
-        float[] tvals = new float[1];
-        float[] bg = new float[1];
-        int dSigmaOff;
-        int dFeatOff;
-        int lddf;
-        int hasDDelta;
-        int dMergedOff;
-        int hasDDepth;
-        int rayOff;
-        int cacheOff;
-        int sigmaOff;
-        int featOff;
-        int ldf;
-        int sampleOff;
-        int rays;
-        int samples;
-        int channels;
-        int pixels;
-        int firstPixel;
-
-        @Override
-        public void run() {
-            int r = getGlobalId();
-            if (r < rays) {
-                RenderMath.compositeRayFeatureBackward(r, dSigma, dSigmaOff, dFeat, dFeatOff, lddf, dMerged, dMergedOff,
-                        dDepth, hasDDepth != 0, rayOff, alpha, trans, cacheOff, feat, featOff, ldf, tvals, sampleOff, bg,
-                        samples, channels, (firstPixel + r) % pixels);
-                RenderMath.compositeRayAlphaBackward(r, dSigma, dSigmaOff, alpha, trans, cacheOff, samples);
-                for (int s = r * samples; s < (r + 1) * samples; s++) {
-                    float e = exp(-sigma[sigmaOff + s] * delta[sampleOff + s]);
-                    RenderMath.compositeSampleBackward(s, dSigma, dSigmaOff, dDelta, hasDDelta != 0, sigma, sigmaOff,
-                            delta, sampleOff, e);
-                }
-            }
-        }
-    }
-
-    /** One work-item per pixel of the background map: {@link RenderMath#compositePixelBgBackward}. */
-    static final class CompositeBgKernel extends Kernel {
-        float[] dBg = new float[1];
-        float[] dMerged = new float[1];
-        float[] bgAlpha = new float[1];
-        int dMergedOff;
-        int rayOff;
-        int rays;
-        int channels;
-        int pixels;
-        int firstPixel;
-
-        @Override
-        public void run() {
-            int p = getGlobalId();
-            if (p < pixels) {
-                RenderMath.compositePixelBgBackward(p, dBg, dMerged, dMergedOff, bgAlpha, rayOff, rays, channels,
-                        pixels, firstPixel);
-            }
-        }
-    }
-
-    /** Rotation: op 0 forward per pixel row, op 1 input gradient per row, op 2 dL/dR partial per (image, block). */
-    static final class RotateKernel extends Kernel {
-        float[] out = new float[1];
-        float[] in = new float[1];
-        float[] x = new float[1];
-        float[] rot = new float[9];
-        double[] partial = new double[9];
-        final float[] placeholder = new float[1];
-        final double[] partialPlaceholder = new double[9];
-        int op;
-        int pixels;
-        int channels;
-        int blocks;
-        int accumulate;
-        int items;
-
-        @Override
-        public void run() {
-            int i = getGlobalId();
-            if (i < items) {
-                if (op == 0) {
-                    RenderMath.rotateRow(i, out, in, rot, 9 * (i / pixels), channels);
-                } else if (op == 1) {
-                    RenderMath.rotateRowBackward(i, out, in, rot, 9 * (i / pixels), channels, accumulate != 0);
-                } else {
-                    int n = i / blocks;
-                    int b = i % blocks;
-                    int start = n * pixels + b * RenderMath.ROTATE_BLOCK;
-                    int end = (b + 1) * RenderMath.ROTATE_BLOCK;
-                    if (end > pixels) {
-                        end = pixels;
-                    }
-                    RenderMath.rotateBlockGradR(partial, 9 * i, x, in, start, n * pixels + end, channels);
-                }
-            }
-        }
-    }
-
-    /** Element-wise max merge: op 0 forward, op 1 backward with PyTorch's tie rule ({@link RenderMath#maxGradA}). */
-    static final class ElementKernel extends Kernel {
-        float[] a = new float[1];
-        float[] b = new float[1];
-        float[] out = new float[1];
-        float[] out2 = new float[1];
-        float[] g = new float[1];
-        final float[] placeholder = new float[1];
-        final float[] placeholder2 = new float[1];
-        int op;
-        int n;
-        int accumulate;
-
-        @Override
-        public void run() {
-            int i = getGlobalId();
-            if (i < n) {
-                if (op == 0) {
-                    out[i] = max(a[i], b[i]);
-                } else {
-                    float ga = RenderMath.maxGradA(g[i], a[i], b[i]);
-                    float gb = RenderMath.maxGradA(g[i], b[i], a[i]);
-                    if (accumulate != 0) {
-                        out[i] = out[i] + ga;
-                        out2[i] = out2[i] + gb;
-                    } else {
-                        out[i] = ga;
-                        out2[i] = gb;
-                    }
-                }
-            }
-        }
-    }
-
-    /** The renderer's maps, one work-item per pixel row (or per row of the residual), selected by {@code op}. */
-    static final class MapKernel extends Kernel {
-        static final int SHUFFLE = 0;
-        static final int SHUFFLE_BACKWARD = 1;
-        static final int UPSAMPLE = 2;
-        static final int UPSAMPLE_BACKWARD = 3;
-        static final int BLUR = 4;
-        static final int BLUR_BACKWARD = 5;
-        static final int REPEAT_ADD = 6;
-        static final int REPEAT_ADD_BACKWARD = 7;
-        float[] out = new float[1];
-        float[] in = new float[1];
-        float[] x = new float[1];
-        final float[] placeholder = new float[1];
-        int op;
-        int images;
-        int height;
-        int width;
-        int channels;
-        int repeats;
-        int xOff;
-        int accumulate;
-        int items;
-
-        @Override
-        public void run() {
-            int i = getGlobalId();
-            if (i < items) {
-                boolean acc = accumulate != 0;
-                if (op == SHUFFLE) {
-                    for (int ox = 0; ox < 2 * width; ox++) {
-                        RenderMath.shufflePixel(out, in, i / (2 * height), i % (2 * height), ox, height, width, channels);
-                    }
-                } else if (op == SHUFFLE_BACKWARD) {
-                    for (int w = 0; w < width; w++) {
-                        RenderMath.shufflePixelBackward(out, in, i / height, i % height, w, height, width, channels, acc);
-                    }
-                } else if (op == UPSAMPLE) {
-                    for (int ox = 0; ox < 2 * width; ox++) {
-                        RenderMath.upsamplePixel(out, in, i / (2 * height), i % (2 * height), ox, height, width, channels);
-                    }
-                } else if (op == UPSAMPLE_BACKWARD) {
-                    for (int ix = 0; ix < width; ix++) {
-                        RenderMath.upsamplePixelBackward(out, in, i / height, i % height, ix, height, width, channels, acc);
-                    }
-                } else if (op == BLUR) {
-                    for (int ox = 0; ox < width; ox++) {
-                        RenderMath.blurPixel(out, in, i / height, i % height, ox, height, width, channels);
-                    }
-                } else if (op == BLUR_BACKWARD) {
-                    for (int ix = 0; ix < width; ix++) {
-                        RenderMath.blurPixelBackward(out, in, i / height, i % height, ix, height, width, channels, acc);
-                    }
-                } else if (op == REPEAT_ADD) {
-                    RenderMath.repeatAddRow(i, out, in, x, xOff, channels, repeats);
-                } else {
-                    RenderMath.repeatAddRowBackward(i, out, xOff, in, channels, repeats, acc);
-                }
-            }
-        }
     }
 }

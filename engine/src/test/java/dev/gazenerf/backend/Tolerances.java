@@ -93,6 +93,40 @@ public final class Tolerances {
         put("opencl", "nn.RowBroadcast", 0, 0);
         put("opencl", "nn.Adam", 8e-8, 8e-8);
         put("opencl", "nn.NerfMlp", 1.1e-6, 1.1e-6);
+
+        // render kernels on opencl (OpenClRenderKernelsTest in dev.gazenerf.render), keyed "render.<method of
+        // RenderKernels>", every output and gradient of the op together, against ScalarRenderKernels. Measured
+        // on PoCL 3.1 / LLVM 15 (CPU device), JDK 17; worst |error| / (1 + |ref|) in each comment, tolerance
+        // about twice that. A GPU device needs its own measurement.
+        // compositing: exp in double on the device and rounded to float, as scalar does (alpha, T, bgAlpha and
+        // dFeat bitwise equal, seen 0); the per-ray channel and sample sums contracted into fma: forward 8.1e-8
+        // (merged; depth 6.5e-8), backward 8.2e-7 (dDelta; dSigma 1.8e-7: the contracted sums g . feat_k carried
+        // through the suffix recurrence; dBg 7.3e-8: dMerged * bgAlpha contracted into the running sum).
+        put("opencl", "render.compositeForward", 1.7e-7, 1.7e-7);
+        put("opencl", "render.compositeBackward", 1.7e-6, 1.7e-6);
+        // rotation: the three-term dot products contracted into fma: forward 8.6e-8, dIn 1.2e-7; the angle
+        // gradient is the scalar bits (exact float products summed in double, blocks added on the host).
+        put("opencl", "render.rotateForward", 1.8e-7, 1.8e-7);
+        put("opencl", "render.rotateBackward", 2.4e-7, 2.4e-7);
+        // max merge, pixel shuffle and the channel-repeat residual: copies, compares and float adds in the
+        // scalar order, worst seen 0 (bitwise equal).
+        put("opencl", "render.maxForward", 0, 0);
+        put("opencl", "render.maxBackward", 0, 0);
+        put("opencl", "render.pixelShuffleForward", 0, 0);
+        put("opencl", "render.pixelShuffleBackward", 0, 0);
+        put("opencl", "render.repeatAddForward", 0, 0);
+        put("opencl", "render.repeatAddBackward", 0, 0);
+        // bilinear x2: the weight products (0.25, 0.75, ...) contracted into fma: forward 7.6e-8, backward
+        // (gather) 1.6e-7.
+        put("opencl", "render.upsampleForward", 1.6e-7, 1.6e-7);
+        put("opencl", "render.upsampleBackward", 3.3e-7, 3.3e-7);
+        // blur: every weight is a power of two over 16, so each product is exact and fma changes nothing:
+        // worst seen 0, forward and backward.
+        put("opencl", "render.blurForward", 0, 0);
+        put("opencl", "render.blurBackward", 0, 0);
+        // the whole NeuralRenderer (12 -> 32 pixels, 2 blocks, 2 images) forward and backward: rgb, dIn and
+        // every parameter gradient, the opencl gemms included: 5.8e-7.
+        put("opencl", "render.NeuralRenderer", 1.2e-6, 1.2e-6);
     }
 
     private Tolerances() {
