@@ -1,0 +1,388 @@
+package dev.gazenerf.render;
+
+import dev.gazenerf.backend.Checks;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The CPU render kernels: the loops of {@link ScalarRenderKernels} split over a fixed pool of daemon
+ * threads (parallel over rays, pixel rows or pixels; every output element is written by exactly one item,
+ * and reductions run in an order fixed by the data, never by the thread count), with the channel loops of
+ * compositing, its backward, and the background-map gradient in the Java Vector API (fused multiply-add,
+ * {@link FloatVector#SPECIES_PREFERRED}, scalar tail). Those vectorized loops round differently from the
+ * scalar specification (fma, lane-wise partial sums); everything else calls the same {@link RenderMath}
+ * helper and agrees with scalar bit for bit.
+ */
+public final class ParallelRenderKernels implements RenderKernels {
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+
+    private final WorkerPool pool;
+    /** Rotation matrices of the images of the current call, (images, 9); grown when too small. */
+    private float[] rot = new float[9];
+    /** Per-block dL/dR of the current call, (images * blocks, 9); grown when too small. */
+    private double[] partial = new double[9];
+    private final float[] rotDPitch = new float[9];
+    private final float[] rotDYaw = new float[9];
+
+    /** Kernels running on {@code threads} threads (the caller's thread is one of them). */
+    public ParallelRenderKernels(int threads) {
+        this.pool = new WorkerPool(threads);
+    }
+
+    @Override
+    public String name() {
+        return "parallel";
+    }
+
+    /** The number of threads loops are split over. */
+    public int threads() {
+        return pool.threads();
+    }
+
+    @Override
+    public void compositeForward(float[] merged, int mergedOff, float[] depth, float[] bgAlpha, int rayOff,
+                                 float[] alpha, float[] trans, int cacheOff,
+                                 float[] sigma, int sigmaOff, float[] feat, int featOff, int ldf,
+                                 float[] delta, float[] tvals, int sampleOff, float[] bg,
+                                 int rays, int samples, int channels, int pixels, int firstPixel) {
+        RenderChecks.composite("compositeForward", merged, mergedOff, depth, bgAlpha, rayOff, alpha, trans, cacheOff,
+                sigma, sigmaOff, feat, featOff, ldf, delta, tvals, sampleOff, bg, rays, samples, channels, pixels, firstPixel);
+        pool.forRange(rays, (start, end) -> {
+            for (int r = start; r < end; r++) {
+                for (int s = r * samples; s < (r + 1) * samples; s++) {
+                    alpha[cacheOff + s] = RenderMath.alphaFromExp(
+                            (float) Math.exp(-sigma[sigmaOff + s] * delta[sampleOff + s]));
+                }
+                RenderMath.compositeRayWeights(r, depth, depth != null, bgAlpha, rayOff, alpha, trans, cacheOff,
+                        tvals, sampleOff, samples);
+                compositeRayFeaturesVector(r, merged, mergedOff, bgAlpha, rayOff, alpha, trans, cacheOff,
+                        feat, featOff, ldf, bg, samples, channels, (firstPixel + r) % pixels);
+            }
+        });
+    }
+
+    /**
+     * Vector API twin of {@link RenderMath#compositeRayFeatures}: the merged row (C floats, L1-resident) is the
+     * accumulator and each sample's feature row is streamed once, in order ({@code acc = fma(f_k, w_k, acc)}).
+     */
+    static void compositeRayFeaturesVector(int r, float[] merged, int mergedOff, float[] bgAlpha, int rayOff,
+                                           float[] alpha, float[] trans, int cacheOff,
+                                           float[] feat, int featOff, int ldf, float[] bg,
+                                           int samples, int channels, int pixel) {
+        int m = mergedOff + r * channels;
+        int b = pixel * channels;
+        int bound = SPECIES.loopBound(channels);
+        for (int c = 0; c < channels; c++) {
+            merged[m + c] = 0f;
+        }
+        for (int k = 0; k < samples; k++) {
+            int s = r * samples + k;
+            float w = alpha[cacheOff + s] * trans[cacheOff + s];
+            FloatVector wv = FloatVector.broadcast(SPECIES, w);
+            int f = featOff + s * ldf;
+            int c = 0;
+            for (; c < bound; c += SPECIES.length()) {
+                FloatVector.fromArray(SPECIES, feat, f + c).fma(wv, FloatVector.fromArray(SPECIES, merged, m + c))
+                        .intoArray(merged, m + c);
+            }
+            for (; c < channels; c++) {
+                merged[m + c] += w * feat[f + c];
+            }
+        }
+        float ba = bgAlpha[rayOff + r];
+        FloatVector bav = FloatVector.broadcast(SPECIES, ba);
+        int c = 0;
+        for (; c < bound; c += SPECIES.length()) {
+            FloatVector.fromArray(SPECIES, bg, b + c).fma(bav, FloatVector.fromArray(SPECIES, merged, m + c))
+                    .intoArray(merged, m + c);
+        }
+        for (; c < channels; c++) {
+            merged[m + c] += ba * bg[b + c];
+        }
+    }
+
+    @Override
+    public void compositeBackward(float[] dSigma, int dSigmaOff, float[] dFeat, int dFeatOff, int lddf,
+                                  float[] dDelta, float[] dBg,
+                                  float[] dMerged, int dMergedOff, float[] dDepth,
+                                  float[] bgAlpha, int rayOff, float[] alpha, float[] trans, int cacheOff,
+                                  float[] sigma, int sigmaOff, float[] feat, int featOff, int ldf,
+                                  float[] delta, float[] tvals, int sampleOff, float[] bg,
+                                  int rays, int samples, int channels, int pixels, int firstPixel) {
+        ScalarRenderKernels.compositeBackwardChecks(dSigma, dSigmaOff, dFeat, dFeatOff, lddf, dDelta, dBg, dMerged,
+                dMergedOff, dDepth, bgAlpha, rayOff, alpha, trans, cacheOff, sigma, sigmaOff, feat, featOff, ldf, delta,
+                tvals, sampleOff, bg, rays, samples, channels, pixels, firstPixel);
+        pool.forRange(rays, (start, end) -> {
+            for (int r = start; r < end; r++) {
+                compositeRayFeatureBackwardVector(r, dSigma, dSigmaOff, dFeat, dFeatOff, lddf, dMerged, dMergedOff,
+                        dDepth, rayOff, alpha, trans, cacheOff, feat, featOff, ldf, tvals, sampleOff, bg, samples,
+                        channels, (firstPixel + r) % pixels);
+                RenderMath.compositeRayAlphaBackward(r, dSigma, dSigmaOff, alpha, trans, cacheOff, samples);
+                for (int s = r * samples; s < (r + 1) * samples; s++) {
+                    float e = (float) Math.exp(-sigma[sigmaOff + s] * delta[sampleOff + s]);
+                    RenderMath.compositeSampleBackward(s, dSigma, dSigmaOff, dDelta, dDelta != null, sigma, sigmaOff,
+                            delta, sampleOff, e);
+                }
+            }
+        });
+        pool.forRange(pixels, (start, end) -> {
+            for (int p = start; p < end; p++) {
+                compositePixelBgBackwardVector(p, dBg, dMerged, dMergedOff, bgAlpha, rayOff, rays, channels, pixels,
+                        firstPixel);
+            }
+        });
+    }
+
+    private static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        int bound = SPECIES.loopBound(n);
+        FloatVector acc = FloatVector.zero(SPECIES);
+        int c = 0;
+        for (; c < bound; c += SPECIES.length()) {
+            acc = FloatVector.fromArray(SPECIES, a, aOff + c).fma(FloatVector.fromArray(SPECIES, b, bOff + c), acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; c < n; c++) {
+            s += a[aOff + c] * b[bOff + c];
+        }
+        return s;
+    }
+
+    /** Vector API twin of {@link RenderMath#compositeRayFeatureBackward}. */
+    static void compositeRayFeatureBackwardVector(int r, float[] dSigma, int dSigmaOff,
+                                                  float[] dFeat, int dFeatOff, int lddf,
+                                                  float[] dMerged, int dMergedOff, float[] dDepth, int rayOff,
+                                                  float[] alpha, float[] trans, int cacheOff,
+                                                  float[] feat, int featOff, int ldf, float[] tvals, int sampleOff,
+                                                  float[] bg, int samples, int channels, int pixel) {
+        int g = dMergedOff + r * channels;
+        float gb = dot(dMerged, g, bg, pixel * channels, channels);
+        float dd = dDepth == null ? 0f : dDepth[rayOff + r];   // as RenderMath.compositeRayFeatureBackward
+        int bound = SPECIES.loopBound(channels);
+        for (int k = 0; k < samples; k++) {
+            int s = r * samples + k;
+            dSigma[dSigmaOff + s] = dot(dMerged, g, feat, featOff + s * ldf, channels) - gb + dd * tvals[sampleOff + s];
+            float w = alpha[cacheOff + s] * trans[cacheOff + s];
+            FloatVector wv = FloatVector.broadcast(SPECIES, w);
+            int df = dFeatOff + s * lddf;
+            int c = 0;
+            for (; c < bound; c += SPECIES.length()) {
+                FloatVector.fromArray(SPECIES, dMerged, g + c).mul(wv).intoArray(dFeat, df + c);
+            }
+            for (; c < channels; c++) {
+                dFeat[df + c] = w * dMerged[g + c];
+            }
+        }
+    }
+
+    /** Vector API twin of {@link RenderMath#compositePixelBgBackward} (same ray order, fma per element). */
+    static void compositePixelBgBackwardVector(int p, float[] dBg, float[] dMerged, int dMergedOff,
+                                               float[] bgAlpha, int rayOff, int rays, int channels,
+                                               int pixels, int firstPixel) {
+        int b = p * channels;
+        int bound = SPECIES.loopBound(channels);
+        for (int r = RenderMath.firstRayOfPixel(p, pixels, firstPixel); r < rays; r += pixels) {
+            float ba = bgAlpha[rayOff + r];
+            FloatVector bav = FloatVector.broadcast(SPECIES, ba);
+            int g = dMergedOff + r * channels;
+            int c = 0;
+            for (; c < bound; c += SPECIES.length()) {
+                FloatVector.fromArray(SPECIES, dMerged, g + c).fma(bav, FloatVector.fromArray(SPECIES, dBg, b + c))
+                        .intoArray(dBg, b + c);
+            }
+            for (; c < channels; c++) {
+                dBg[b + c] += dMerged[g + c] * ba;
+            }
+        }
+    }
+
+    private void rotations(float[] angles, int images) {
+        if (rot.length < 9 * images) {
+            rot = new float[9 * images];
+        }
+        for (int n = 0; n < images; n++) {
+            RenderMath.rotationMatrix(rot, 9 * n, angles[2 * n], angles[2 * n + 1]);
+        }
+    }
+
+    @Override
+    public void rotateForward(float[] out, float[] in, float[] angles, int images, int pixels, int channels) {
+        RenderChecks.rotate("rotateForward", out, in, angles, images, pixels, channels);
+        rotations(angles, images);
+        float[] r = rot;
+        pool.forRange(images * pixels, (start, end) -> {
+            for (int row = start; row < end; row++) {
+                RenderMath.rotateRow(row, out, in, r, 9 * (row / pixels), channels);
+            }
+        });
+    }
+
+    @Override
+    public void rotateBackward(float[] dIn, float[] dAngles, float[] dOut, float[] in, float[] angles,
+                               int images, int pixels, int channels, boolean accumulate) {
+        RenderChecks.rotate("rotateBackward", dOut, in, angles, images, pixels, channels);
+        Checks.matrix("rotateBackward", "dIn", dIn, 0, channels, images * pixels, channels);
+        Checks.vector("rotateBackward", "dAngles", dAngles, 0, images * 2);
+        rotations(angles, images);
+        float[] r = rot;
+        pool.forRange(images * pixels, (start, end) -> {
+            for (int row = start; row < end; row++) {
+                RenderMath.rotateRowBackward(row, dIn, dOut, r, 9 * (row / pixels), channels, accumulate);
+            }
+        });
+        int blocks = (pixels + RenderMath.ROTATE_BLOCK - 1) / RenderMath.ROTATE_BLOCK;
+        if (partial.length < 9 * blocks * images) {
+            partial = new double[9 * blocks * images];
+        }
+        double[] part = partial;
+        pool.forRange(images * blocks, (start, end) -> {
+            for (int item = start; item < end; item++) {
+                int n = item / blocks;
+                int b = item % blocks;
+                int rowStart = n * pixels + b * RenderMath.ROTATE_BLOCK;
+                int rowEnd = n * pixels + Math.min(pixels, (b + 1) * RenderMath.ROTATE_BLOCK);
+                RenderMath.rotateBlockGradR(part, 9 * item, in, dOut, rowStart, rowEnd, channels);
+            }
+        });
+        for (int n = 0; n < images; n++) {
+            ScalarRenderKernels.angleGradients(dAngles, n, angles, part, n * blocks, blocks, rotDPitch, rotDYaw);
+        }
+    }
+
+    @Override
+    public void maxForward(float[] out, float[] a, float[] b, int n) {
+        RenderChecks.elementwise("maxForward", n, new String[] {"out", "a", "b"}, out, a, b);
+        pool.forRange(n, (start, end) -> {
+            for (int i = start; i < end; i++) {
+                out[i] = Math.max(a[i], b[i]);
+            }
+        });
+    }
+
+    @Override
+    public void maxBackward(float[] dA, float[] dB, float[] dOut, float[] a, float[] b, int n, boolean accumulate) {
+        RenderChecks.elementwise("maxBackward", n, new String[] {"dA", "dB", "dOut", "a", "b"}, dA, dB, dOut, a, b);
+        pool.forRange(n, (start, end) -> {
+            for (int i = start; i < end; i++) {
+                float ga = RenderMath.maxGradA(dOut[i], a[i], b[i]);
+                float gb = RenderMath.maxGradA(dOut[i], b[i], a[i]);
+                dA[i] = accumulate ? dA[i] + ga : ga;
+                dB[i] = accumulate ? dB[i] + gb : gb;
+            }
+        });
+    }
+
+    @Override
+    public void pixelShuffleForward(float[] out, float[] in, int images, int height, int width, int channels) {
+        RenderChecks.map("pixelShuffleForward", "in", in, images, height, width, 4 * channels);
+        RenderChecks.map("pixelShuffleForward", "out", out, images, 2 * height, 2 * width, channels);
+        int rows = 2 * height;
+        pool.forRange(images * rows, (start, end) -> {
+            for (int item = start; item < end; item++) {
+                for (int ox = 0; ox < 2 * width; ox++) {
+                    RenderMath.shufflePixel(out, in, item / rows, item % rows, ox, height, width, channels);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void pixelShuffleBackward(float[] dIn, float[] dOut, int images, int height, int width, int channels,
+                                     boolean accumulate) {
+        RenderChecks.map("pixelShuffleBackward", "dIn", dIn, images, height, width, 4 * channels);
+        RenderChecks.map("pixelShuffleBackward", "dOut", dOut, images, 2 * height, 2 * width, channels);
+        pool.forRange(images * height, (start, end) -> {
+            for (int item = start; item < end; item++) {
+                for (int w = 0; w < width; w++) {
+                    RenderMath.shufflePixelBackward(dIn, dOut, item / height, item % height, w, height, width, channels,
+                            accumulate);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void repeatAddForward(float[] out, float[] y, float[] x, int xOff, int rows, int channels, int repeats) {
+        ScalarRenderKernels.repeatAddChecks("repeatAddForward", out, y, x, xOff, rows, channels, repeats);
+        pool.forRange(rows, (start, end) -> {
+            for (int r = start; r < end; r++) {
+                RenderMath.repeatAddRow(r, out, y, x, xOff, channels, repeats);
+            }
+        });
+    }
+
+    @Override
+    public void repeatAddBackward(float[] dX, int dxOff, float[] dOut, int rows, int channels, int repeats,
+                                  boolean accumulate) {
+        ScalarRenderKernels.repeatAddChecks("repeatAddBackward", dOut, null, dX, dxOff, rows, channels, repeats);
+        pool.forRange(rows, (start, end) -> {
+            for (int r = start; r < end; r++) {
+                RenderMath.repeatAddRowBackward(r, dX, dxOff, dOut, channels, repeats, accumulate);
+            }
+        });
+    }
+
+    @Override
+    public void upsampleForward(float[] out, float[] in, int images, int height, int width, int channels) {
+        RenderChecks.map("upsampleForward", "in", in, images, height, width, channels);
+        RenderChecks.map("upsampleForward", "out", out, images, 2 * height, 2 * width, channels);
+        int rows = 2 * height;
+        pool.forRange(images * rows, (start, end) -> {
+            for (int item = start; item < end; item++) {
+                for (int ox = 0; ox < 2 * width; ox++) {
+                    RenderMath.upsamplePixel(out, in, item / rows, item % rows, ox, height, width, channels);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void upsampleBackward(float[] dIn, float[] dOut, int images, int height, int width, int channels,
+                                 boolean accumulate) {
+        RenderChecks.map("upsampleBackward", "dIn", dIn, images, height, width, channels);
+        RenderChecks.map("upsampleBackward", "dOut", dOut, images, 2 * height, 2 * width, channels);
+        pool.forRange(images * height, (start, end) -> {
+            for (int item = start; item < end; item++) {
+                for (int ix = 0; ix < width; ix++) {
+                    RenderMath.upsamplePixelBackward(dIn, dOut, item / height, item % height, ix, height, width,
+                            channels, accumulate);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void blurForward(float[] out, float[] in, int images, int height, int width, int channels) {
+        RenderChecks.map("blurForward", "in", in, images, height, width, channels);
+        RenderChecks.map("blurForward", "out", out, images, height, width, channels);
+        RenderChecks.blurSize("blurForward", height, width);
+        pool.forRange(images * height, (start, end) -> {
+            for (int item = start; item < end; item++) {
+                for (int ox = 0; ox < width; ox++) {
+                    RenderMath.blurPixel(out, in, item / height, item % height, ox, height, width, channels);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void blurBackward(float[] dIn, float[] dOut, int images, int height, int width, int channels,
+                             boolean accumulate) {
+        RenderChecks.map("blurBackward", "dIn", dIn, images, height, width, channels);
+        RenderChecks.map("blurBackward", "dOut", dOut, images, height, width, channels);
+        RenderChecks.blurSize("blurBackward", height, width);
+        pool.forRange(images * height, (start, end) -> {
+            for (int item = start; item < end; item++) {
+                for (int ix = 0; ix < width; ix++) {
+                    RenderMath.blurPixelBackward(dIn, dOut, item / height, item % height, ix, height, width, channels,
+                            accumulate);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}
