@@ -72,6 +72,16 @@ public final class Backends {
                 return instantiate("dev.gazenerf.backend.VectorBackend", n);
             case "opencl":
                 return instantiate("dev.gazenerf.backend.OpenClBackend", n);
+            case "tornadovm":
+                // Optional module engine-tornadovm (Maven profile tornadovm, JDK 25, TornadoVM SDK): never a fallback.
+                try {
+                    Class.forName("dev.gazenerf.backend.tornadovm.TornadoVmBackend");
+                } catch (ClassNotFoundException | LinkageError e) {
+                    throw new IllegalStateException("backend 'tornadovm' is not in this build (" + e + "): build "
+                            + "engine-tornadovm with 'mvn -Ptornadovm install' on JDK 25, put it on the class path and start "
+                            + "java with @$TORNADOVM_HOME/tornado-argfile -Dtornado.recover.bailout=False (README, 'TornadoVM backend')", e);
+                }
+                return instantiate("dev.gazenerf.backend.tornadovm.TornadoVmBackend", n);
             default:
                 throw new IllegalArgumentException("unknown backend '" + name + "': choose one of " + String.join(", ", NAMES));
         }
