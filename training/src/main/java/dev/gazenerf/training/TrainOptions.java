@@ -75,7 +75,13 @@ public record TrainOptions(int steps, int batchSize, long seed, long initSeed,
                 lrDecaySteps, loss, checkpointEvery, keepCheckpoints, evalEvery, evalImages);
     }
 
-    /** A copy with another batch size. */
+    /** A copy with another seed for the data order, the jitter and the initialization. */
+    public TrainOptions withSeed(long s) {
+        return new TrainOptions(steps, batchSize, s, s, lrNet, lrIden, lrAppearance, lrExpr, lrCamera,
+                lrDecaySteps, loss, checkpointEvery, keepCheckpoints, evalEvery, evalImages);
+    }
+
+    /** A copy with another batch size.*/
     public TrainOptions withBatchSize(int b) {
         return new TrainOptions(steps, b, seed, initSeed, lrNet, lrIden, lrAppearance, lrExpr, lrCamera,
                 lrDecaySteps, loss, checkpointEvery, keepCheckpoints, evalEvery, evalImages);
