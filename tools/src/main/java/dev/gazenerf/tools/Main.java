@@ -12,7 +12,7 @@ import java.io.PrintWriter;
  */
 @Command(name = "gazenerf", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "GazeNeRF in plain Java: gaze redirection with a two-stream conditional NeRF.",
-        subcommands = {InfoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, SynthCommand.class, TrainCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code of every error a user can cause (bad flag, missing file, no device). */
     public static final int USER_ERROR = 2;
@@ -30,7 +30,6 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.setOut(out);
         cl.setErr(err);
-        cl.setExitCodeOnInvalidInput(USER_ERROR);
         cl.setParameterExceptionHandler((ex, a) -> {
             CommandLine c = ex.getCommandLine();
             c.getErr().println("gazenerf: error: " + ex.getMessage());

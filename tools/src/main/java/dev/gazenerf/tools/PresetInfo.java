@@ -12,7 +12,7 @@ final class PresetInfo {
     }
 
     static Map<String, Object> describe(String name, CommonOptions common) {
-        Preset p = Preset.load(common.config != null ? common.config.toString() : name).withOverrides(common.overrides);
+        Preset p = Presets.resolve(name, common);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", p.name());
         m.put("rays_per_image", p.raysPerImage());
