@@ -87,6 +87,24 @@ public record TrainOptions(int steps, int batchSize, long seed, long initSeed,
                 lrDecaySteps, loss, checkpointEvery, keepCheckpoints, evalEvery, evalImages);
     }
 
+    /** A copy that measures the held-out PSNR on {@code n} images. */
+    public TrainOptions withEvalImages(int n) {
+        return new TrainOptions(steps, batchSize, seed, initSeed, lrNet, lrIden, lrAppearance, lrExpr, lrCamera,
+                lrDecaySteps, loss, checkpointEvery, keepCheckpoints, evalEvery, n);
+    }
+
+    /** A copy with other loss weights. */
+    public TrainOptions withLoss(LossWeights w) {
+        return new TrainOptions(steps, batchSize, seed, initSeed, lrNet, lrIden, lrAppearance, lrExpr, lrCamera,
+                lrDecaySteps, w, checkpointEvery, keepCheckpoints, evalEvery, evalImages);
+    }
+
+    /** A copy with another data-order/jitter seed and initialization seed. */
+    public TrainOptions withSeeds(long seed, long initSeed) {
+        return new TrainOptions(steps, batchSize, seed, initSeed, lrNet, lrIden, lrAppearance, lrExpr, lrCamera,
+                lrDecaySteps, loss, checkpointEvery, keepCheckpoints, evalEvery, evalImages);
+    }
+
     /** The learning-rate multiplier at a step. */
     public double lrFactor(long step) {
         return lrDecaySteps == 0 ? 1.0 : Math.pow(0.1, (double) step / lrDecaySteps);

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gazenerf.backend.Backend;
 import dev.gazenerf.datasets.BatchSampler;
 import dev.gazenerf.datasets.GazeDataset;
-import dev.gazenerf.datasets.Sample;
 import dev.gazenerf.io.SafeTensors;
 import dev.gazenerf.model.GazeNerfModel;
 import dev.gazenerf.model.Preset;
@@ -51,24 +50,28 @@ public final class Trainer implements AutoCloseable {
     private final TrainOptions options;
     private final Path runDir;
     private final ModelState state;
+    private final LossStep objective;
     private final GazeNerfModel.Workspace ws;
     private final BatchInputs batch;
-    private final ReconstructionLoss loss;
     private final int[] order;
-    private final float[] dMerge;
-    private final float[] dFace;
-    private final float[] dEyes;
-    private final float[] dBg;
-    private final float[] dShape;
-    private final float[] dAppearance;
-    private final float[] dEuler;
-    private final float[] dTranslation;
     private final CheckpointStore checkpoints;
     private long step;
 
     /** What one step did. */
     public record StepResult(long step, boolean skipped, double loss, double[] terms, double penalty,
-                             double heldOutPsnr, double seconds, long points) {
+                             HeldOut heldOut, double seconds, long points) {
+        /** The held-out PSNR of this step, NaN when not measured. */
+        public double heldOutPsnr() {
+            return heldOut == null ? Double.NaN : heldOut.psnr();
+        }
+    }
+
+    /**
+     * Held-out quality: {@code psnr} is the reference's metric (whole image against the target with non-head
+     * pixels white, section 5.2), {@code headPsnr} the PSNR over the head mask only (the face itself, free of
+     * the background's large share of the pixels). Means over the images.
+     */
+    public record HeldOut(double psnr, double headPsnr) {
     }
 
     /**
@@ -89,19 +92,10 @@ public final class Trainer implements AutoCloseable {
         }
         this.state = new ModelState(model, options.initSeed(), train.size(), options, true);
         int cap = Math.max(options.batchSize(), heldOut == null ? 1 : Math.min(options.evalImages(), heldOut.size()));
-        this.ws = model.newWorkspace(cap);
-        this.batch = new BatchInputs(preset, cap);
-        this.loss = new ReconstructionLoss(options.loss());
+        this.objective = new LossStep(model, backend, kernels, options.loss(), cap);
+        this.ws = objective.ws;
+        this.batch = objective.batch;
         this.order = BatchSampler.order(train.size(), options.seed(), true);
-        int img = preset.outputSize() * preset.outputSize() * 3;
-        dMerge = new float[cap * img];
-        dFace = new float[cap * img];
-        dEyes = new float[cap * img];
-        dBg = new float[img];
-        dShape = new float[cap * model.shapeDims()];
-        dAppearance = new float[cap * preset.appearanceDims()];
-        dEuler = new float[cap * 3];
-        dTranslation = new float[cap * 3];
         this.checkpoints = new CheckpointStore(runDir.resolve("checkpoints"), options.keepCheckpoints());
     }
 
@@ -139,14 +133,41 @@ public final class Trainer implements AutoCloseable {
             throw new IllegalArgumentException(where + ": checkpoint was trained on other data (fingerprint "
                     + m.path("data_fingerprint").asText() + ", the data here is " + fp + ")");
         }
-        if (!JSON.valueToTree(preset).equals(m.path("preset"))) {
-            throw new IllegalArgumentException(where + ": checkpoint was made with another preset: " + m.path("preset"));
+        Preset saved = JSON.treeToValue(m.path("preset"), Preset.class);
+        if (!preset.equals(saved)) {
+            throw new IllegalArgumentException(where + ": checkpoint was made with another preset: " + saved
+                    + " (this run: " + preset + ")");
         }
         state.loadWeights(l.file("weights"), where);
         state.loadOffsets(l.file("offsets"), where);
         state.loadOptimizer(l.file("optimizer"), where, m.path("adam_step").asInt());
         step = l.step();
+        truncateLog(step);
         return Optional.of(step);
+    }
+
+    /** Drops log lines of steps after {@code last} (written after the checkpoint resumed from). */
+    private void truncateLog(long last) throws IOException {
+        Path log = runDir.resolve("log.jsonl");
+        if (!Files.isRegularFile(log)) {
+            return;
+        }
+        java.util.List<String> keep = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+            if (line.isBlank()) {
+                continue;
+            }
+            try {
+                if (JSON.readTree(line).path("step").asLong(Long.MAX_VALUE) <= last) {
+                    keep.add(line);
+                }
+            } catch (IOException e) {
+                // a torn last line of a crashed run: dropped
+            }
+        }
+        Path tmp = runDir.resolve("log.jsonl.tmp");
+        Files.write(tmp, keep, StandardCharsets.UTF_8);
+        Files.move(tmp, log, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Identifies the training data: subject keys and sizes, image counts, output size. */
@@ -192,8 +213,9 @@ public final class Trainer implements AutoCloseable {
             m.put("penalty", r.penalty());
             m.put("points_per_second", r.seconds() > 0 ? r.points() / r.seconds() : 0);
         }
-        if (!Double.isNaN(r.heldOutPsnr())) {
-            m.put("held_out_psnr", r.heldOutPsnr());
+        if (r.heldOut() != null) {
+            m.put("held_out_psnr", r.heldOut().psnr());
+            m.put("held_out_head_psnr", r.heldOut().headPsnr());
         }
         m.put("seconds", r.seconds());
         return m;
@@ -203,49 +225,49 @@ public final class Trainer implements AutoCloseable {
     public StepResult trainStep() {
         long t0 = System.nanoTime();
         int b = options.batchSize();
+        boolean usable = fillBatch(step);
+        if (!usable) {
+            step++;
+            return new StepResult(step, true, Double.NaN, new double[0], 0, maybeEvaluate(), seconds(t0), 0);
+        }
+        state.setLearningRateFactor(options.lrFactor(step));
+        // a divergence throws here, before anything is updated; the step count stays
+        LossStep.Value v = objective.lossAndGradients(state, b, true, jitterSeed(options.seed(), step + 1), step + 1);
+        state.adam().step(backend);
+        step++;
+        long points = 2L * b * preset.raysPerImage() * preset.samples();
+        return new StepResult(step, false, v.total(), v.terms(), v.penalty(), maybeEvaluate(), seconds(t0), points);
+    }
+
+    /** Fills the batch of (0-based) step {@code k} of the fixed order; false when the reference would skip it. */
+    private boolean fillBatch(long k) {
+        int b = options.batchSize();
         int perEpoch = train.size() / b;
-        long k = step;
         int first = (int) (k % perEpoch) * b;
-        boolean skipped = false;
+        boolean usable = true;
         for (int n = 0; n < b; n++) {
             int idx = order[first + n];
-            Sample s = train.get(idx);
-            batch.set(n, s, state.offsets, idx);
+            batch.set(n, train.get(idx), state.offsets, idx);
             if (!batch.usable(n)) {
-                skipped = true;
+                usable = false;
             }
         }
         batch.setImages(b);
-        step++;
-        if (skipped) {
-            return new StepResult(step, true, Double.NaN, new double[0], 0, maybeEvaluate(), seconds(t0), 0);
-        }
-        state.setLearningRateFactor(options.lrFactor(step - 1));
-        state.zeroGradients();
-        model.forward(backend, kernels, ws, state.params, batch.invIntrinsics, batch.rotation, batch.translation,
-                batch.euler, batch.dTranslation, batch.shape, batch.appearance, batch.gaze, b, true,
-                jitterSeed(options.seed(), step));
-        ReconstructionLoss.Result r = loss.forwardBackward(ws.mergeImage(), ws.faceImage(), ws.eyesImage(),
-                ws.backgroundImage(), batch.target, batch.headMask, batch.leftEye, batch.rightEye, b,
-                preset.outputSize() * preset.outputSize(), dMerge, dFace, dEyes, dBg);
-        for (int i = 0; i < r.terms().length; i++) {
-            if (!Double.isFinite(r.terms()[i])) {
-                throw new TrainingDivergedException(step, ReconstructionLoss.TERMS[i], r.terms()[i]);
-            }
-        }
-        java.util.Arrays.fill(dShape, 0f);
-        java.util.Arrays.fill(dAppearance, 0f);
-        java.util.Arrays.fill(dEuler, 0f);
-        java.util.Arrays.fill(dTranslation, 0f);
-        model.backward(backend, kernels, ws, state.params, state.grads, dMerge, dFace, dEyes, dBg,
-                dShape, dAppearance, null, dEuler, dTranslation);
-        double penalty = scatterOffsetGradients(b);
-        if (!Double.isFinite(penalty)) {
-            throw new TrainingDivergedException(step, "offset penalty", penalty);
-        }
-        state.adam().step(backend);
-        long points = 2L * b * preset.raysPerImage() * preset.samples();
-        return new StepResult(step, false, r.total() + penalty, r.terms(), penalty, maybeEvaluate(), seconds(t0), points);
+        return usable;
+    }
+
+    /** Offset-table rows of the current batch (for tests). */
+    int[] batchRows() {
+        return java.util.Arrays.copyOf(batch.rows, options.batchSize());
+    }
+
+    /**
+     * The loss of the next step's batch and its gradients (left in {@link #state()}'s gradients, exactly what
+     * the next {@link #trainStep()} feeds Adam), without updating anything. For gradient checks.
+     */
+    LossStep.Value lossAndGradients() {
+        fillBatch(step);
+        return objective.lossAndGradients(state, options.batchSize(), true, jitterSeed(options.seed(), step + 1), step + 1);
     }
 
     /** The sample-jitter seed of a step: a fixed mix of the run seed and the step. */
@@ -256,78 +278,48 @@ public final class Trainer implements AutoCloseable {
         return z ^ (z >>> 31);
     }
 
-    /**
-     * Moves the code and camera gradients of the batch into the offset tables (the offsets enter additively),
-     * and adds the offset penalties of section 3.3 (weights times the mean of the squares over the batch's rows).
-     */
-    private double scatterOffsetGradients(int b) {
-        Offsets o = state.offsets;
-        LossWeights w = options.loss();
-        int iden = preset.idenDims();
-        int expr = preset.exprDims();
-        int sd = iden + expr;
-        int ad = preset.appearanceDims();
-        double penalty = 0;
-        for (int n = 0; n < b; n++) {
-            int row = batch.rows[n];
-            int ri = o.row(Offsets.IDEN, row);
-            int re = o.row(Offsets.EXPR, row);
-            int ra = o.row(Offsets.APPEA, row);
-            int rr = o.row(Offsets.EULER, row);
-            int rt = o.row(Offsets.TRANSLATION, row);
-            for (int i = 0; i < iden; i++) {
-                o.grads[ri + i] += dShape[n * sd + i];
-            }
-            for (int i = 0; i < expr; i++) {
-                o.grads[re + i] += dShape[n * sd + iden + i];
-            }
-            for (int i = 0; i < ad; i++) {
-                o.grads[ra + i] += dAppearance[n * ad + i];
-            }
-            for (int i = 0; i < 3; i++) {
-                o.grads[rr + i] += dEuler[n * 3 + i];
-                o.grads[rt + i] += dTranslation[n * 3 + i];
-            }
-            // mean over the batch's rows and the code's width: each row contributes its sum / (b * width)
-            penalty += ReconstructionLoss.meanSquarePenalty(o.values, ri, iden, w.iden() / b, o.grads);
-            penalty += ReconstructionLoss.meanSquarePenalty(o.values, re, expr, w.expr() / b, o.grads);
-            penalty += ReconstructionLoss.meanSquarePenalty(o.values, ra, ad, w.appearance() / b, o.grads);
-            penalty += ReconstructionLoss.meanSquarePenalty(o.values, rr, 3, w.euler() / b, o.grads);
-            penalty += ReconstructionLoss.meanSquarePenalty(o.values, rt, 3, w.translation() / b, o.grads);
-        }
-        return penalty;
-    }
-
-    private double maybeEvaluate() {
+    private HeldOut maybeEvaluate() {
         if (heldOut == null || options.evalEvery() == 0 || step % options.evalEvery() != 0) {
-            return Double.NaN;
+            return null;
         }
-        return heldOutPsnr();
+        return evaluateHeldOut();
+    }
+
+    /** The reference's held-out PSNR (see {@link #evaluateHeldOut()}). */
+    public double heldOutPsnr() {
+        return evaluateHeldOut().psnr();
     }
 
     /**
-     * Mean PSNR over the first {@code evalImages} held-out images, rendered in test mode from their own codes
-     * and camera (no offsets), against the target with non-head pixels set to white (the reference's metric).
+     * PSNRs over the first {@code evalImages} held-out images, rendered in test mode from their own codes and
+     * camera (no offsets): against the target with non-head pixels set to white (the reference's metric), and
+     * over the head mask alone.
      */
-    public double heldOutPsnr() {
+    public HeldOut evaluateHeldOut() {
+        if (heldOut == null) {
+            throw new IllegalStateException("this trainer has no held-out data");
+        }
         int n = Math.min(options.evalImages(), heldOut.size());
         for (int i = 0; i < n; i++) {
             batch.set(i, heldOut.get(i), state.offsets, -1);
         }
         batch.setImages(n);
-        model.forward(backend, kernels, ws, state.params, batch.invIntrinsics, batch.rotation, batch.translation,
-                batch.euler, batch.dTranslation, batch.shape, batch.appearance, batch.gaze, n, false, 0);
+        objective.render(state.params, n);
         int o = preset.outputSize();
         int px = o * o;
         double sum = 0;
+        double head = 0;
         float[] pred = new float[px * 3];
         float[] gt = new float[px * 3];
+        float[] mask = new float[px];
         for (int i = 0; i < n; i++) {
             System.arraycopy(ws.mergeImage(), i * px * 3, pred, 0, px * 3);
+            System.arraycopy(batch.headMask, i * px, mask, 0, px);
             whiteOutsideHead(batch.target, batch.headMask, i, px, gt);
             sum += ImageMetrics.psnr(pred, gt, o, o);
+            head += ImageMetrics.maskedPsnr(pred, gt, mask, o, o);
         }
-        return sum / n;
+        return new HeldOut(sum / n, head / n);
     }
 
     /** The target of image i with non-head pixels set to 1 (reference section 5.2). */
