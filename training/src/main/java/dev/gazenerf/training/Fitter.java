@@ -19,7 +19,7 @@ import java.util.function.Consumer;
  * See {@link FitOptions} for the two protocols (the reference's whole-network fine-tuning, and HeadNeRF's
  * frozen network) and the deliberate deviations. Every fit starts from the trained weights held here, with
  * fresh offsets (one row, zeros) and a fresh Adam; steps use jittered samples seeded by
- * {@code (options.seed, step)}, so a fit is deterministic on a given backend.
+ * {@code (options.seed, step)}, so a fit is deterministic on a given backend. Not thread-safe: one fit at a time.
  *
  * <pre>{@code
  *   try (Fitter f = Fitter.fromRun(runDir, backend, System.err::println);
@@ -104,10 +104,9 @@ public final class Fitter implements AutoCloseable {
         }
         ModelState state = new ModelState(model, 0, 1, options.asTrainOptions(), !options.frozenNetwork());
         state.loadWeights(weights, source);
-        BatchInputs batch = objective.batch;
         LossStep step = options.loss().equals(LossWeights.reference())
                 ? objective : new LossStep(model, backend, kernels, options.loss(), 1);
-        batch = step.batch;
+        BatchInputs batch = step.batch;
         batch.set(0, sample, state.offsets, 0);
         if (!batch.usable(0)) {
             throw new IllegalArgumentException("cannot fit " + sample.subject() + "#" + sample.imageIndex()
