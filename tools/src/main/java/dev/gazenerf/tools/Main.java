@@ -12,7 +12,7 @@ import java.io.PrintWriter;
  */
 @Command(name = "gazenerf", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "GazeNeRF in plain Java: gaze redirection with a two-stream conditional NeRF.",
-        subcommands = {InfoCommand.class, SynthCommand.class, TrainCommand.class, FitCommand.class, RedirectCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, SynthCommand.class, TrainCommand.class, FitCommand.class, RedirectCommand.class, EvaluateCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code of every error a user can cause (bad flag, missing file, no device). */
     public static final int USER_ERROR = 2;
