@@ -35,8 +35,12 @@ import java.util.function.Consumer;
  * steps} gives the same bits as {@code 2N steps} on the same backend.
  *
  * <p>Files in the run directory: {@code checkpoints/step-NNNNNNNNNN/} (see {@link CheckpointStore}) and
- * {@code log.jsonl}, one JSON object per step with the loss terms, and the held-out PSNR when measured.
- * A non-finite loss stops training with an error naming the step and the term; the last good checkpoint stays.
+ * {@code log.jsonl}, one JSON object per step: {@code step, skipped, loss} (weighted total), the unweighted terms
+ * {@code head, face, eyes, nonhead, bg}, {@code penalty} (offset penalties), {@code points_per_second},
+ * {@code seconds}, and when measured {@code held_out_psnr} and {@code held_out_head_psnr}. On resume, lines of
+ * steps after the checkpoint are dropped. A non-finite loss term, penalty or gradient stops training with
+ * {@link TrainingDivergedException} naming the step and the term, before Adam sees it; the step count and the
+ * parameters stay as they were, and the last good checkpoint stays.
  */
 public final class Trainer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -156,6 +156,20 @@ class TrainerTest {
     }
 
     @Test
+    void resumingWithAnotherPresetIsAnErrorNamingIt(@TempDir Path tmp) throws IOException {
+        try (GazeDataset train = TinyRun.open(data, Splits.TRAIN)) {
+            try (Trainer t = trainer(TinyRun.preset(), Backends.create("vector"), train, options(1), tmp)) {
+                t.train(null);
+            }
+            Preset other = TinyRun.preset().withOverrides(List.of("samples=10"));
+            try (Trainer t = trainer(other, Backends.create("vector"), train, options(2), tmp)) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.resume(w -> fail(w)));
+                assertTrue(e.getMessage().contains("another preset") && e.getMessage().contains("samples=12"), e.getMessage());
+            }
+        }
+    }
+
+    @Test
     void aNanStopsTrainingNamingStepAndTermAndKeepsTheLastCheckpoint(@TempDir Path tmp) throws IOException {
         Preset p = TinyRun.preset();
         try (GazeDataset train = TinyRun.open(data, Splits.TRAIN);
