@@ -37,6 +37,9 @@ final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (common.backend != null) {
+            Backends.create(common.backend).close(); // a named backend must exist and start
+        }
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("java", Runtime.version().toString() + " (" + System.getProperty("java.vm.vendor") + ")");
         info.put("cores", Runtime.getRuntime().availableProcessors());
