@@ -53,10 +53,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--images", defaultValue = "12", paramLabel = "N", description = "Images per subject (default ${DEFAULT-VALUE}).")
     int images;
 
-    @Option(names = "--steps", defaultValue = "1500", paramLabel = "N", description = "Training steps (default ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "1200", paramLabel = "N", description = "Training steps (default ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--lr-scale", defaultValue = "30", paramLabel = "F",
+    @Option(names = "--lr-scale", defaultValue = "10", paramLabel = "F",
             description = "Learning-rate multiplier for training and fitting (default ${DEFAULT-VALUE}: the reference's rates are for days of training).")
     float lrScale;
 
