@@ -1,0 +1,427 @@
+package dev.gazenerf.backend.opencl.step;
+
+import java.util.List;
+
+import com.aparapi.Range;
+
+import dev.gazenerf.backend.OpenClBackend;
+import dev.gazenerf.kernel.Activation;
+
+/**
+ * Device-resident memory for a step, and the launches over it: one {@link StepKernel} bound to four arrays
+ * ({@code heap}, {@code in}, {@code out}, {@code snap}, see there), run in Aparapi's explicit mode on an
+ * {@link OpenClBackend}'s device. Host copies happen only in {@link #putHeap}, {@link #putIn}, {@link #getOut}
+ * and {@link #getSnap} (each one whole-array transfer, counted by {@link #uploads()} and {@link #downloads()});
+ * every launch reads the buffers the previous one left on the device.
+ *
+ * <p>The factories ({@link #gemm}, {@link #biasActivation}, ...) check their arguments against the arena's
+ * sizes and return a {@link Launch}; {@link #run(List, int)} replays a list of them. Work-group sizes come from
+ * the backend: the gemm tile from {@link OpenClBackend#gemmTile()} (the device's work-group, work-item and
+ * local-memory limits), 1D launches in groups of {@link OpenClBackend#groupSize()}.
+ *
+ * <p>Every launch goes through {@link OpenClBackend#execute}, which throws when the kernel did not run on the
+ * OpenCL device (no silent run on Java threads). The arena's arrays never change after construction (Aparapi
+ * binds a device buffer to each array of a kernel instance). One arena per backend at a time: Aparapi keeps the
+ * device preference per kernel class.
+ */
+public final class DeviceArena implements AutoCloseable {
+    private final OpenClBackend backend;
+    private final StepKernel kernel;
+    private final float[] heap;
+    private final float[] in;
+    private final float[] out;
+    private final float[] snap;
+    private long uploads;
+    private long downloads;
+    private long launches;
+    private long uploadedBytes;
+    private long downloadedBytes;
+
+    /**
+     * An arena of the given sizes (floats; each at least 1) on the backend's device.
+     *
+     * @throws IllegalArgumentException when a size is not positive or a buffer exceeds the device's largest
+     *                                  allocation
+     */
+    public DeviceArena(OpenClBackend backend, int heapFloats, int inFloats, int outFloats, int snapFloats) {
+        if (backend == null) {
+            throw new IllegalArgumentException("DeviceArena: argument 'backend' is null");
+        }
+        positive("heapFloats", heapFloats);
+        positive("inFloats", inFloats);
+        positive("outFloats", outFloats);
+        positive("snapFloats", snapFloats);
+        long maxAlloc = backend.openClDevice().getMaxMemAllocSize();
+        if (maxAlloc > 0 && (long) heapFloats * Float.BYTES > maxAlloc) {
+            throw new IllegalArgumentException("DeviceArena: the heap of " + heapFloats + " floats exceeds the device's"
+                    + " largest allocation of " + maxAlloc + " bytes (" + backend.device() + "); use fewer points per step");
+        }
+        this.backend = backend;
+        this.heap = new float[heapFloats];
+        this.in = new float[inFloats];
+        this.out = new float[outFloats];
+        this.snap = new float[snapFloats];
+        this.kernel = backend.prepare(new StepKernel(heap, in, out, snap, backend.gemmTile()));
+    }
+
+    private static void positive(String name, int v) {
+        if (v <= 0) {
+            throw new IllegalArgumentException("DeviceArena: argument '" + name + "' must be positive, got " + v);
+        }
+    }
+
+    /** The host copy of the heap (valid on the device after {@link #putHeap}). */
+    public float[] heap() {
+        return heap;
+    }
+
+    /** The host side of the per-step input buffer: fill it, then {@link #putIn}. */
+    public float[] in() {
+        return in;
+    }
+
+    /** The host side of the per-step output buffer, valid after {@link #getOut}. */
+    public float[] out() {
+        return out;
+    }
+
+    /** The host side of the snapshot buffer, valid after {@link #getSnap}. */
+    public float[] snap() {
+        return snap;
+    }
+
+    /** The backend whose device runs the launches. */
+    public OpenClBackend backend() {
+        return backend;
+    }
+
+    /** Uploads the whole heap (once, after the host filled parameters and moments). */
+    public void putHeap() {
+        kernel.put(heap);
+        count(true, heap.length);
+    }
+
+    /** Uploads the per-step input buffer. */
+    public void putIn() {
+        kernel.put(in);
+        count(true, in.length);
+    }
+
+    /** Downloads the per-step output buffer. */
+    public void getOut() {
+        kernel.get(out);
+        count(false, out.length);
+    }
+
+    /** Downloads the snapshot buffer. */
+    public void getSnap() {
+        kernel.get(snap);
+        count(false, snap.length);
+    }
+
+    /**
+     * Downloads the whole heap, for tests and debugging only (a plan never calls it); counted like any other
+     * download.
+     */
+    public void getHeap() {
+        kernel.get(heap);
+        count(false, heap.length);
+    }
+
+    private void count(boolean up, int floats) {
+        if (up) {
+            uploads++;
+            uploadedBytes += (long) floats * Float.BYTES;
+        } else {
+            downloads++;
+            downloadedBytes += (long) floats * Float.BYTES;
+        }
+    }
+
+    /** Host-to-device copies so far. */
+    public long uploads() {
+        return uploads;
+    }
+
+    /** Device-to-host copies so far. */
+    public long downloads() {
+        return downloads;
+    }
+
+    /** Bytes uploaded so far. */
+    public long uploadedBytes() {
+        return uploadedBytes;
+    }
+
+    /** Bytes downloaded so far. */
+    public long downloadedBytes() {
+        return downloadedBytes;
+    }
+
+    /** Launches run so far (each verified as run on the OpenCL device). */
+    public long launches() {
+        return launches;
+    }
+
+    /** Runs the launches in order; {@code step >= 1} is Adam's step counter for {@link StepKernel#ADAM} launches. */
+    public void run(List<Launch> program, int step) {
+        for (int i = 0; i < program.size(); i++) {
+            run(program.get(i), step);
+        }
+    }
+
+    /** Runs one launch; {@code step} as in {@link #run(List, int)}. */
+    public void run(Launch l, int step) {
+        if (l.op == StepKernel.ADAM) {
+            if (step < 1) {
+                throw new IllegalArgumentException("DeviceArena.run: argument 'step' must be at least 1 for adam, got " + step);
+            }
+            // the same bias corrections as the scalar specification (ScalarBackend.adam)
+            l.f3 = (float) (l.lr / (1.0 - Math.pow(l.f0, step)));
+            l.f4 = (float) Math.sqrt(1.0 - Math.pow(l.f1, step));
+        }
+        kernel.load(l);
+        Range range;
+        if (l.op == StepKernel.GEMM) {
+            int t = kernel.tile();
+            int e = kernel.groupEdge();
+            range = Range.create2D(backend.openClDevice(), (l.n + t - 1) / t * e, (l.m + t - 1) / t * e, e, e);
+        } else {
+            range = backend.range(l.items);
+        }
+        backend.execute(l.name, kernel, range);
+        launches++;
+    }
+
+    // ------------------------------------------------------------------ launch factories (heap offsets)
+
+    /**
+     * {@code C = (accumulate ? C : 0) + op(A) op(B)} as {@link dev.gazenerf.backend.Backend#gemmNT} (form
+     * {@link StepKernel#NT}), {@code gemmNN} ({@link StepKernel#NN}) or {@code gemmTN} ({@link StepKernel#TN}).
+     */
+    public Launch gemm(int form, int m, int n, int k, int aOff, int lda, int bOff, int ldb, int cOff, int ldc,
+                       boolean accumulate) {
+        String name = form == StepKernel.NT ? "gemmNT" : form == StepKernel.NN ? "gemmNN" : form == StepKernel.TN ? "gemmTN" : null;
+        if (name == null) {
+            throw new IllegalArgumentException("DeviceArena.gemm: argument 'form' must be NT, NN or TN, got " + form);
+        }
+        sizes(name, m, n);
+        if (k < 0) {
+            throw new IllegalArgumentException("DeviceArena." + name + ": argument 'k' must not be negative, got " + k);
+        }
+        boolean ta = form == StepKernel.TN;
+        boolean tb = form == StepKernel.NT;
+        region(name, "a", aOff, ta ? k : m, ta ? m : k, lda);
+        region(name, "b", bOff, tb ? n : k, tb ? k : n, ldb);
+        region(name, "c", cOff, m, n, ldc);
+        Launch l = new Launch(name, StepKernel.GEMM);
+        l.form = form;
+        l.m = m;
+        l.n = n;
+        l.k = k;
+        l.aOff = aOff;
+        l.lda = lda;
+        l.bOff = bOff;
+        l.ldb = ldb;
+        l.cOff = cOff;
+        l.ldc = ldc;
+        l.accumulate = accumulate ? 1 : 0;
+        return l;
+    }
+
+    /** As {@link dev.gazenerf.backend.Backend#biasActivation}; {@code biasOff < 0} means no bias. */
+    public Launch biasActivation(int yOff, int ldy, int rows, int cols, int biasOff, int biasStride, int rowsPerBias,
+                                 Activation act) {
+        String name = "biasActivation";
+        sizes(name, rows, cols);
+        region(name, "y", yOff, rows, cols, ldy);
+        if (rowsPerBias <= 0) {
+            throw new IllegalArgumentException("DeviceArena.biasActivation: argument 'rowsPerBias' must be positive, got " + rowsPerBias);
+        }
+        if (biasOff >= 0) {
+            region(name, "bias", biasOff, (rows + rowsPerBias - 1) / rowsPerBias, cols, biasStride);
+        }
+        Launch l = new Launch(name, StepKernel.BIAS_ACT);
+        l.m = rows;
+        l.n = cols;
+        l.cOff = yOff;
+        l.ldc = ldy;
+        l.hasBias = biasOff >= 0 ? 1 : 0;
+        l.bOff = Math.max(biasOff, 0);
+        l.ldb = biasStride;
+        l.rowsPerGroup = rowsPerBias;
+        l.act = act.code;
+        l.items = rows * cols;
+        return l;
+    }
+
+    /** As {@link dev.gazenerf.backend.Backend#activationBackward} ({@code dx} may be {@code dy}). */
+    public Launch activationBackward(int dxOff, int lddx, int dyOff, int lddy, int yOff, int ldy, int rows, int cols,
+                                     Activation act) {
+        String name = "activationBackward";
+        sizes(name, rows, cols);
+        region(name, "dx", dxOff, rows, cols, lddx);
+        region(name, "dy", dyOff, rows, cols, lddy);
+        region(name, "y", yOff, rows, cols, ldy);
+        Launch l = new Launch(name, StepKernel.ACT_BACKWARD);
+        l.m = rows;
+        l.n = cols;
+        l.cOff = dxOff;
+        l.ldc = lddx;
+        l.aOff = dyOff;
+        l.lda = lddy;
+        l.bOff = yOff;
+        l.ldb = ldy;
+        l.act = act.code;
+        l.items = rows * cols;
+        return l;
+    }
+
+    /** As {@link dev.gazenerf.backend.Backend#columnSums} (the output is contiguous with row stride {@code cols}). */
+    public Launch columnSums(int outOff, int dOff, int ldd, int rows, int cols, int rowsPerGroup, boolean accumulate) {
+        String name = "columnSums";
+        sizes(name, rows, cols);
+        if (rowsPerGroup <= 0 || rows % rowsPerGroup != 0) {
+            throw new IllegalArgumentException("DeviceArena.columnSums: argument 'rowsPerGroup' must divide rows " + rows
+                    + ", got " + rowsPerGroup);
+        }
+        region(name, "d", dOff, rows, cols, ldd);
+        region(name, "out", outOff, rows / rowsPerGroup, cols, cols);
+        Launch l = new Launch(name, StepKernel.COLUMN_SUMS);
+        l.m = rows;
+        l.n = cols;
+        l.aOff = dOff;
+        l.lda = ldd;
+        l.cOff = outOff;
+        l.rowsPerGroup = rowsPerGroup;
+        l.accumulate = accumulate ? 1 : 0;
+        l.items = rows / rowsPerGroup * cols;
+        return l;
+    }
+
+    /** As {@link dev.gazenerf.backend.Backend#copy2d}, heap to heap. */
+    public Launch copy(int dstOff, int lddst, int srcOff, int ldsrc, int rows, int cols, boolean accumulate) {
+        Launch l = copyLaunch("copy2d", StepKernel.COPY, heap.length, dstOff, lddst, heap.length, srcOff, ldsrc, rows, cols);
+        l.accumulate = accumulate ? 1 : 0;
+        return l;
+    }
+
+    /** Copies a {@code (rows, cols)} block of the input buffer (at srcOff) into the heap (at dstOff). */
+    public Launch copyIn(int dstOff, int lddst, int srcOff, int ldsrc, int rows, int cols) {
+        return copyLaunch("copyIn", StepKernel.COPY_IN, heap.length, dstOff, lddst, in.length, srcOff, ldsrc, rows, cols);
+    }
+
+    /** Copies a {@code (rows, cols)} block of the heap (at srcOff) into the output buffer (at dstOff). */
+    public Launch copyOut(int dstOff, int lddst, int srcOff, int ldsrc, int rows, int cols) {
+        return copyLaunch("copyOut", StepKernel.COPY_OUT, out.length, dstOff, lddst, heap.length, srcOff, ldsrc, rows, cols);
+    }
+
+    /** Copies a {@code (rows, cols)} block of the heap (at srcOff) into the snapshot buffer (at dstOff). */
+    public Launch copySnap(int dstOff, int lddst, int srcOff, int ldsrc, int rows, int cols) {
+        return copyLaunch("copySnap", StepKernel.COPY_SNAP, snap.length, dstOff, lddst, heap.length, srcOff, ldsrc, rows, cols);
+    }
+
+    private Launch copyLaunch(String name, int op, int dstLen, int dstOff, int lddst, int srcLen, int srcOff, int ldsrc,
+                              int rows, int cols) {
+        sizes(name, rows, cols);
+        region(name, "dst", dstOff, rows, cols, lddst, dstLen);
+        region(name, "src", srcOff, rows, cols, ldsrc, srcLen);
+        Launch l = new Launch(name, op);
+        l.m = rows;
+        l.n = cols;
+        l.cOff = dstOff;
+        l.ldc = lddst;
+        l.aOff = srcOff;
+        l.lda = ldsrc;
+        l.items = rows * cols;
+        return l;
+    }
+
+    /** {@code heap[off .. off+n) = value}. */
+    public Launch fill(int off, int n, float value) {
+        sizes("fill", 1, n);
+        region("fill", "heap", off, 1, n, n);
+        Launch l = new Launch("fill", StepKernel.FILL);
+        l.cOff = off;
+        l.n = n;
+        l.f0 = value;
+        l.items = n;
+        return l;
+    }
+
+    /**
+     * One Adam step over {@code n} parameters, as {@link dev.gazenerf.backend.Backend#adam} (PyTorch's Adam), with
+     * the parameters, gradients and moments at their own heap offsets; the bias corrections follow the step
+     * passed to {@link #run}.
+     */
+    public Launch adam(int paramOff, int gradOff, int mOff, int vOff, int n, float lr, float beta1, float beta2, float eps) {
+        String name = "adam";
+        sizes(name, 1, n);
+        region(name, "param", paramOff, 1, n, n);
+        region(name, "grad", gradOff, 1, n, n);
+        region(name, "m", mOff, 1, n, n);
+        region(name, "v", vOff, 1, n, n);
+        Launch l = new Launch(name, StepKernel.ADAM);
+        l.cOff = paramOff;
+        l.aOff = gradOff;
+        l.bOff = mOff;
+        l.dOff = vOff;
+        l.n = n;
+        l.lr = lr;
+        l.f0 = beta1;
+        l.f1 = beta2;
+        l.f2 = eps;
+        l.items = n;
+        return l;
+    }
+
+    /**
+     * Over {@code n} contiguous elements: {@code grad[i] = scale (y[i] - t[i])} and {@code err[i] = (y[i] - t[i])^2},
+     * so that with {@code scale = 2 / N} the gradient is that of the mean squared error {@code sum err / N}.
+     */
+    public Launch squaredError(int gradOff, int errOff, int yOff, int targetOff, int n, float scale) {
+        String name = "squaredError";
+        sizes(name, 1, n);
+        region(name, "grad", gradOff, 1, n, n);
+        region(name, "err", errOff, 1, n, n);
+        region(name, "y", yOff, 1, n, n);
+        region(name, "target", targetOff, 1, n, n);
+        Launch l = new Launch(name, StepKernel.SQUARED_ERROR);
+        l.cOff = gradOff;
+        l.dOff = errOff;
+        l.aOff = yOff;
+        l.bOff = targetOff;
+        l.n = n;
+        l.f0 = scale;
+        l.items = n;
+        return l;
+    }
+
+    private static void sizes(String op, int rows, int cols) {
+        if (rows <= 0 || cols <= 0) {
+            throw new IllegalArgumentException("DeviceArena." + op + ": sizes must be positive, got (" + rows + ", " + cols + ")");
+        }
+    }
+
+    private void region(String op, String arg, int off, int rows, int cols, int ld) {
+        region(op, arg, off, rows, cols, ld, heap.length);
+    }
+
+    private static void region(String op, String arg, int off, int rows, int cols, int ld, int length) {
+        if (off < 0 || ld < cols) {
+            throw new IllegalArgumentException("DeviceArena." + op + ": argument '" + arg + "' has offset " + off
+                    + " and leading dimension " + ld + " for " + cols + " columns");
+        }
+        long end = off + (long) (rows - 1) * ld + cols;
+        if (end > length) {
+            throw new IllegalArgumentException("DeviceArena." + op + ": argument '" + arg + "' (" + rows + ", " + cols
+                    + ") at offset " + off + " ld " + ld + " ends at " + end + ", past the buffer of " + length + " floats");
+        }
+    }
+
+    /** Disposes the kernel's device buffers. */
+    @Override
+    public void close() {
+        kernel.dispose();
+    }
+}
