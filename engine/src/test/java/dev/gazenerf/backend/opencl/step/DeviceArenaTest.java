@@ -16,8 +16,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The device-resident arena on the OpenCL device: a chain of launches (gemm, bias + activation, a two-stage
  * reduction) with one upload and one download gives the scalar result, the launches read what the previous
- * launch left on the device (the intermediate product never reaches the host copy), every op family matches the scalar specification, and bad
+ * launch left on the device, every op family matches the scalar specification, and bad
  * arguments name the op. Skips without an OpenCL device unless {@code -Dgazenerf.opencl.required=true}.
+ *
+ * <p>Observed on PoCL (CPU device): Aparapi creates its buffers over the host arrays and PoCL's CPU device
+ * works in that memory, so the host copy shows device writes and the device sees host writes made after a
+ * {@code put}. Residency therefore cannot be witnessed through the host arrays here; the tests count transfers
+ * (every host copy goes through the arena) and check results. On a discrete GPU the buffers are device memory.
  */
 class DeviceArenaTest {
     /** gemm chains: relative to sum |a b| as in OpenClBackendTest (worst measured 1.9e-7 on PoCL 3.1). */
@@ -72,10 +77,6 @@ class DeviceArenaTest {
                 long before = be.launches();
                 arena.run(program, 0);
                 arena.getOut();
-                // the product C and its activation lived only on the device: the host copy of C is untouched
-                for (int i = 0; i < m * n; i++) {
-                    assertEquals(0f, heap[cOff + i], 0f, "host copy of C");
-                }
                 assertEquals(4, be.launches() - before, "every launch verified as run on the OpenCL device");
                 assertEquals(1, arena.uploads());
                 assertEquals(1, arena.downloads());
