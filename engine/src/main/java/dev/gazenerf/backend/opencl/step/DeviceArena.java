@@ -376,8 +376,9 @@ public final class DeviceArena implements AutoCloseable {
     }
 
     /**
-     * Over {@code n} contiguous elements: {@code grad[i] = scale (y[i] - t[i])} and {@code err[i] = (y[i] - t[i])^2},
-     * so that with {@code scale = 2 / N} the gradient is that of the mean squared error {@code sum err / N}.
+     * Over {@code n} contiguous elements: {@code grad[i] = scale (y[i] - t[i])} and
+     * {@code err[i] = scale (y[i] - t[i])^2 / 2}, so {@code grad} is the gradient of {@code sum err}; with
+     * {@code scale = 2 / N} that sum is the mean squared error.
      */
     public Launch squaredError(int gradOff, int errOff, int yOff, int targetOff, int n, float scale) {
         String name = "squaredError";

@@ -27,7 +27,8 @@ import dev.gazenerf.kernel.ScalarKernels;
  * {@link dev.gazenerf.backend.opencl.GemmKernel}: each work-group a {@code (tile, tile)} block of C, each
  * work-item a 4 x 4 register block, k summed in increasing order), {@link #BIAS_ACT}, {@link #ACT_BACKWARD},
  * {@link #COLUMN_SUMS}, the copies, {@link #FILL}, {@link #ADAM}, and {@link #SQUARED_ERROR}:
- * {@code d[i] = scale (y[i] - t[i])}, {@code e[i] = (y[i] - t[i])^2} (the gradient of {@code scale/2 * sum e}).
+ * {@code d[i] = scale (y[i] - t[i])}, {@code e[i] = scale (y[i] - t[i])^2 / 2}, so {@code d} is the gradient
+ * of {@code sum e} (with {@code scale = 2 / N} the mean squared error).
  * Launches of {@link #GEMM} use a 2D range with {@code (tile/4, tile/4)} work-groups; all others a 1D range,
  * one work-item per element (items past the end do nothing). {@code op} is uniform across a launch, so the
  * barriers inside the gemm branch are reached by every work-item of a group.
@@ -295,13 +296,13 @@ public final class StepKernel extends Kernel {
         }
     }
 
-    /** y at aOff, target at bOff, gradient (scale f0) at cOff, squared error at dOff; n elements. */
+    /** y at aOff, target at bOff, gradient {@code f0 diff} at cOff, loss term {@code f0 diff^2 / 2} at dOff; n elements. */
     private void squaredError() {
         int gid = getGlobalId();
         if (gid < n) {
             float diff = heap[aOff + gid] - heap[bOff + gid];
             heap[cOff + gid] = f0 * diff;
-            heap[dOff + gid] = diff * diff;
+            heap[dOff + gid] = 0.5f * f0 * diff * diff;
         }
     }
 

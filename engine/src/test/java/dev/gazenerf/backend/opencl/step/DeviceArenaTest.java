@@ -166,7 +166,7 @@ class DeviceArenaTest {
                     assertEquals(edx[i], s[dxOff + i], 1e-7f, "activationBackward " + i);
                     float diff = ey[i] - target[i];
                     assertEquals(0.5f * diff, s[gradOff + i], 1e-7f, "squaredError grad " + i);
-                    assertEquals(diff * diff, s[errOff + i], 1e-6f, "squaredError err " + i);
+                    assertEquals(0.25f * diff * diff, s[errOff + i], 1e-6f, "squaredError err " + i);
                     assertEquals(2f * s[yOff + i], s[cpOff + i], 0f, "copy accumulate " + i);
                 }
                 for (int i = 0; i < 50; i++) {
