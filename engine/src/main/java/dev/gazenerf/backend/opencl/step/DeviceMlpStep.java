@@ -6,10 +6,8 @@ import java.util.List;
 
 import dev.gazenerf.backend.Checks;
 import dev.gazenerf.backend.OpenClBackend;
-import dev.gazenerf.kernel.Activation;
 import dev.gazenerf.nn.NerfMlp;
 import dev.gazenerf.nn.NerfMlpConfig;
-import dev.gazenerf.tensor.ParamLayout;
 
 /**
  * A whole training step of one conditional NeRF MLP ({@link NerfMlp}, section 2.4) as a device-resident plan:
@@ -66,7 +64,7 @@ public final class DeviceMlpStep implements AutoCloseable {
     private final int appOff;
     private final int tSigmaOff;
     private final int tFeatOff;
-    private int heapTop;
+    private final int heapTop;
     private int step;
 
     /**
@@ -88,19 +86,12 @@ public final class DeviceMlpStep implements AutoCloseable {
         int b = images;
         int p = pointsPerImage;
         long nl = (long) b * p;
-        int w = cfg.width();
         int e = cfg.encodedWidth();
         int s = cfg.shapeCodeWidth();
-        int in = cfg.inputWidth();
         int a = cfg.appearanceWidth();
-        int hw = cfg.rgbHiddenWidth();
         int f = cfg.featureChannels();
-        int r1In = w + a;
-        int layers = cfg.layers();
-        long need = 4L * mlp.parameterCount() + nl * ((long) layers * w + 4L * w + 2L * hw + 3L * f + e + 6) + 8L * b * (w + s + a);
-        if (need > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException(op + ": " + nl + " points need about " + need
-                    + " floats of device memory, more than one Java array holds; use fewer points per step");
+        if (nl * Math.max(e, f) > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(op + ": " + nl + " points is too many for one step; use fewer points per step");
         }
         int n = (int) nl;
         this.images = b;
@@ -109,150 +100,49 @@ public final class DeviceMlpStep implements AutoCloseable {
         this.paramCount = mlp.parameterCount();
 
         // ---- heap layout
-        paramOff = alloc(paramCount);  // (P) parameters, mlp.layout()
-        gradOff = alloc(paramCount);   // (P) gradients
-        mOff = alloc(paramCount);      // (P) Adam first moments
-        vOff = alloc(paramCount);      // (P) Adam second moments
+        HeapLayout heap = new HeapLayout();
+        paramOff = heap.alloc("parameters", paramCount);  // (P) parameters, mlp.layout()
+        gradOff = heap.alloc("gradients", paramCount);    // (P) gradients
+        mOff = heap.alloc("first moments", paramCount);   // (P) Adam first moments
+        vOff = heap.alloc("second moments", paramCount);  // (P) Adam second moments
         // inputs, contiguous in the order of the input buffer
-        peOff = alloc(n * e);          // (N, E)
-        shapeOff = alloc(b * s);       // (B, S)
-        appOff = alloc(b * a);         // (B, A)
-        tSigmaOff = alloc(n);          // (N)
-        tFeatOff = alloc(n * f);       // (N, F)
-        inFloats = heapTop - peOff;
-        int[] h = new int[layers];
-        for (int l = 0; l < layers; l++) {
-            h[l] = alloc(n * w);       // (N, W) trunk layer l after ReLU
-        }
-        int sigma = alloc(n);          // (N) after ReLU
-        int r0 = alloc(n * w);         // (N, W)
-        int r1 = alloc(n * hw);        // (N, W/2) after ReLU
-        int feat = alloc(n * f);       // (N, F)
-        int codeBias0 = alloc(b * w);  // (B, W)
-        int codeBiasSkip = alloc(b * w); // (B, W)
-        int codeBiasRgb1 = alloc(b * hw); // (B, W/2)
-        int dFeat = alloc(n * f);      // (N, F) dL/df
-        int dSigmaLoss = alloc(n);     // (N) dL/dsigma
-        int dSigma = alloc(n);         // (N) through the ReLU
-        int dR1 = alloc(n * hw);       // (N, W/2)
-        int dHa = alloc(n * w);        // (N, W)
-        int dHb = alloc(n * w);        // (N, W)
-        int groupSums = alloc(b * Math.max(w, hw)); // (B, W)
-        int dShape = alloc(b * s);     // (B, S)
-        int dApp = alloc(b * a);       // (B, A)
+        peOff = heap.alloc("pe", (long) n * e);            // (N, E)
+        shapeOff = heap.alloc("shape codes", (long) b * s); // (B, S)
+        appOff = heap.alloc("appearance", (long) b * a);   // (B, A)
+        tSigmaOff = heap.alloc("target sigma", n);         // (N)
+        tFeatOff = heap.alloc("target features", (long) n * f); // (N, F)
+        inFloats = heap.size() - peOff;
+        MlpProgram net = new MlpProgram(mlp, heap, paramOff, gradOff, b, p);
+        int dFeat = heap.alloc("dFeatures", (long) n * f); // (N, F) dL/df
+        int dSigmaLoss = heap.alloc("dSigma", n);          // (N) dL/dsigma
+        int dShape = heap.alloc("dShape", (long) b * s);   // (B, S)
+        int dApp = heap.alloc("dAppearance", (long) b * a); // (B, A)
         int terms = n * f + n;
         int cols = Math.min(REDUCE_COLUMNS, terms);
         int rows = (terms + cols - 1) / cols;
-        int err = alloc(rows * cols);  // (R, C): features' loss terms, then sigma's, then zero padding
-        int partial = alloc(cols);     // (C)
-        int loss = alloc(1);
+        int err = heap.alloc("loss terms", (long) rows * cols); // (R, C): features' terms, sigma's, zero padding
+        int partial = heap.alloc("partial sums", cols);    // (C)
+        int loss = heap.alloc("loss", 1);
+        heapTop = heap.size();
         outFloats = 1 + b * s + b * a;
         this.arena = new DeviceArena(backend, heapTop, inFloats, outFloats, paramCount);
 
-        ParamLayout lay = mlp.layout();
-        int[] wOff = new int[layers];
-        int[] bOff = new int[layers];
-        for (int l = 0; l < layers; l++) {
-            wOff[l] = paramOff + lay.offset(NerfMlp.trunkName(l) + ".weight");
-            bOff[l] = paramOff + lay.offset(NerfMlp.trunkName(l) + ".bias");
-        }
-        int densityW = paramOff + lay.offset("density_module.weight");
-        int densityB = paramOff + lay.offset("density_module.bias");
-        int rgb0W = paramOff + lay.offset("RGB_layer_0.weight");
-        int rgb0B = paramOff + lay.offset("RGB_layer_0.bias");
-        int rgb1W = paramOff + lay.offset("RGB_layer_1.weight");
-        int rgb1B = paramOff + lay.offset("RGB_layer_1.bias");
-        int rgb2W = paramOff + lay.offset("RGB_layer_2.weight");
-        int rgb2B = paramOff + lay.offset("RGB_layer_2.bias");
-        int g = gradOff - paramOff; // a parameter's gradient is g floats after it
-
         List<Launch> pr = new ArrayList<>();
         DeviceArena ar = arena;
-        int nt = StepKernel.NT;
-        int nn = StepKernel.NN;
-        int tn = StepKernel.TN;
         // ---- start of step: zero the accumulated gradients, take the inputs
         pr.add(ar.fill(gradOff, paramCount, 0f));
         pr.add(ar.fill(dShape, b * s, 0f));
         pr.add(ar.fill(dApp, b * a, 0f));
         pr.add(ar.copyIn(peOff, inFloats, 0, inFloats, 1, inFloats));
         // ---- forward, as NerfMlp.forward
-        pr.add(ar.gemm(nt, b, w, s, shapeOff, s, wOff[0] + e, in, codeBias0, w, false));
-        pr.add(ar.biasActivation(codeBias0, w, b, w, bOff[0], w, b, Activation.NONE));
-        pr.add(ar.gemm(nt, n, w, e, peOff, e, wOff[0], in, h[0], w, false));
-        pr.add(ar.biasActivation(h[0], w, n, w, codeBias0, w, p, Activation.RELU));
-        for (int l = 1; l < layers; l++) {
-            if (l == cfg.skipLayer()) {
-                int ld = in + w;
-                pr.add(ar.gemm(nt, b, w, s, shapeOff, s, wOff[l] + e, ld, codeBiasSkip, w, false));
-                pr.add(ar.biasActivation(codeBiasSkip, w, b, w, bOff[l], w, b, Activation.NONE));
-                pr.add(ar.gemm(nt, n, w, e, peOff, e, wOff[l], ld, h[l], w, false));
-                pr.add(ar.gemm(nt, n, w, w, h[l - 1], w, wOff[l] + in, ld, h[l], w, true));
-                pr.add(ar.biasActivation(h[l], w, n, w, codeBiasSkip, w, p, Activation.RELU));
-            } else {
-                pr.add(ar.gemm(nt, n, w, w, h[l - 1], w, wOff[l], w, h[l], w, false));
-                pr.add(ar.biasActivation(h[l], w, n, w, bOff[l], w, n, Activation.RELU));
-            }
-        }
-        int last = h[layers - 1];
-        pr.add(ar.gemm(nt, n, 1, w, last, w, densityW, w, sigma, 1, false));
-        pr.add(ar.biasActivation(sigma, 1, n, 1, densityB, 1, n, Activation.RELU));
-        pr.add(ar.gemm(nt, n, w, w, last, w, rgb0W, w, r0, w, false));
-        pr.add(ar.biasActivation(r0, w, n, w, rgb0B, w, n, Activation.NONE));
-        pr.add(ar.gemm(nt, b, hw, a, appOff, a, rgb1W + w, r1In, codeBiasRgb1, hw, false));
-        pr.add(ar.biasActivation(codeBiasRgb1, hw, b, hw, rgb1B, hw, b, Activation.NONE));
-        pr.add(ar.gemm(nt, n, hw, w, r0, w, rgb1W, r1In, r1, hw, false));
-        pr.add(ar.biasActivation(r1, hw, n, hw, codeBiasRgb1, hw, p, Activation.RELU));
-        pr.add(ar.gemm(nt, n, f, hw, r1, hw, rgb2W, hw, feat, f, false));
-        pr.add(ar.biasActivation(feat, f, n, f, rgb2B, f, n, Activation.NONE));
+        net.forward(ar, pr, peOff, e, shapeOff, appOff);
         // ---- loss and its gradient
-        pr.add(ar.squaredError(dFeat, err, feat, tFeatOff, n * f, 2f / ((float) n * f)));
-        pr.add(ar.squaredError(dSigmaLoss, err + n * f, sigma, tSigmaOff, n, 2f / n));
+        pr.add(ar.squaredError(dFeat, err, net.features(), tFeatOff, n * f, 2f / ((float) n * f)));
+        pr.add(ar.squaredError(dSigmaLoss, err + n * f, net.sigma(), tSigmaOff, n, 2f / n));
         pr.add(ar.columnSums(partial, err, cols, rows, cols, rows, false));
         pr.add(ar.columnSums(loss, partial, 1, cols, 1, cols, false));
-        // ---- backward, as NerfMlp.backward (dParams = the gradient region, dPe not needed)
-        pr.add(ar.gemm(tn, f, hw, n, dFeat, f, r1, hw, rgb2W + g, hw, true));
-        pr.add(ar.columnSums(rgb2B + g, dFeat, f, n, f, n, true));
-        pr.add(ar.gemm(nn, n, hw, f, dFeat, f, rgb2W, hw, dR1, hw, false));
-        pr.add(ar.activationBackward(dR1, hw, dR1, hw, r1, hw, n, hw, Activation.RELU));
-        pr.add(ar.gemm(tn, hw, w, n, dR1, hw, r0, w, rgb1W + g, r1In, true));
-        pr.add(ar.columnSums(groupSums, dR1, hw, n, hw, p, false));
-        pr.add(ar.gemm(tn, hw, a, b, groupSums, hw, appOff, a, rgb1W + w + g, r1In, true));
-        pr.add(ar.columnSums(rgb1B + g, groupSums, hw, b, hw, b, true));
-        pr.add(ar.gemm(nn, b, a, hw, groupSums, hw, rgb1W + w, r1In, dApp, a, true));
-        int dR0 = dHa;
-        pr.add(ar.gemm(nn, n, w, hw, dR1, hw, rgb1W, r1In, dR0, w, false));
-        int dH = dHb;
-        pr.add(ar.gemm(tn, w, w, n, dR0, w, last, w, rgb0W + g, w, true));
-        pr.add(ar.columnSums(rgb0B + g, dR0, w, n, w, n, true));
-        pr.add(ar.gemm(nn, n, w, w, dR0, w, rgb0W, w, dH, w, false));
-        pr.add(ar.activationBackward(dSigma, 1, dSigmaLoss, 1, sigma, 1, n, 1, Activation.RELU));
-        pr.add(ar.gemm(tn, 1, w, n, dSigma, 1, last, w, densityW + g, w, true));
-        pr.add(ar.columnSums(densityB + g, dSigma, 1, n, 1, n, true));
-        pr.add(ar.gemm(nn, n, w, 1, dSigma, 1, densityW, w, dH, w, true));
-        int dNext = dHa;
-        for (int l = layers - 1; l >= 0; l--) {
-            pr.add(ar.activationBackward(dH, w, dH, w, h[l], w, n, w, Activation.RELU));
-            if (l == 0 || l == cfg.skipLayer()) {
-                int ld = l == 0 ? in : in + w;
-                pr.add(ar.gemm(tn, w, e, n, dH, w, peOff, e, wOff[l] + g, ld, true));
-                pr.add(ar.columnSums(groupSums, dH, w, n, w, p, false));
-                pr.add(ar.gemm(tn, w, s, b, groupSums, w, shapeOff, s, wOff[l] + e + g, ld, true));
-                pr.add(ar.columnSums(bOff[l] + g, groupSums, w, b, w, b, true));
-                pr.add(ar.gemm(nn, b, s, w, groupSums, w, wOff[l] + e, ld, dShape, s, true));
-                if (l > 0) {
-                    pr.add(ar.gemm(tn, w, w, n, dH, w, h[l - 1], w, wOff[l] + in + g, ld, true));
-                    pr.add(ar.gemm(nn, n, w, w, dH, w, wOff[l] + in, ld, dNext, w, false));
-                }
-            } else {
-                pr.add(ar.gemm(tn, w, w, n, dH, w, h[l - 1], w, wOff[l] + g, w, true));
-                pr.add(ar.columnSums(bOff[l] + g, dH, w, n, w, n, true));
-                pr.add(ar.gemm(nn, n, w, w, dH, w, wOff[l], w, dNext, w, false));
-            }
-            int t = dH;
-            dH = dNext;
-            dNext = t;
-        }
+        // ---- backward, as NerfMlp.backward (dPe not needed)
+        net.backward(ar, pr, -1, e, dShape, dApp, dSigmaLoss, dFeat, f, peOff, e, shapeOff, appOff);
         // ---- what the host needs, then the update
         pr.add(ar.copyOut(0, 1, loss, 1, 1, 1));
         pr.add(ar.copyOut(1, b * s, dShape, b * s, 1, b * s));
@@ -260,12 +150,6 @@ public final class DeviceMlpStep implements AutoCloseable {
         pr.add(ar.adam(paramOff, gradOff, mOff, vOff, paramCount, lr, beta1, beta2, eps));
         this.program = Collections.unmodifiableList(pr);
         this.snapshot = List.of(ar.copySnap(0, paramCount, paramOff, paramCount, 1, paramCount));
-    }
-
-    private int alloc(int floats) {
-        int at = heapTop;
-        heapTop += floats;
-        return at;
     }
 
     /** The MLP this plan trains. */
