@@ -31,6 +31,7 @@ public final class DeviceArena implements AutoCloseable {
     private final float[] in;
     private final float[] out;
     private final float[] snap;
+    private final int cacheFloats;
     private long uploads;
     private long downloads;
     private long launches;
@@ -44,6 +45,14 @@ public final class DeviceArena implements AutoCloseable {
      *                                  allocation
      */
     public DeviceArena(OpenClBackend backend, int heapFloats, int inFloats, int outFloats, int snapFloats) {
+        this(backend, heapFloats, inFloats, outFloats, snapFloats, 1);
+    }
+
+    /**
+     * As {@link #DeviceArena(OpenClBackend, int, int, int, int)}, with compositing caches (alpha and
+     * transmittance) for {@code cacheFloats} samples, for {@link #compositeForward} and {@link #compositeBackward}.
+     */
+    public DeviceArena(OpenClBackend backend, int heapFloats, int inFloats, int outFloats, int snapFloats, int cacheFloats) {
         if (backend == null) {
             throw new IllegalArgumentException("DeviceArena: argument 'backend' is null");
         }
@@ -51,6 +60,7 @@ public final class DeviceArena implements AutoCloseable {
         positive("inFloats", inFloats);
         positive("outFloats", outFloats);
         positive("snapFloats", snapFloats);
+        positive("cacheFloats", cacheFloats);
         long maxAlloc = backend.openClDevice().getMaxMemAllocSize();
         if (maxAlloc > 0 && (long) heapFloats * Float.BYTES > maxAlloc) {
             throw new IllegalArgumentException("DeviceArena: the heap of " + heapFloats + " floats exceeds the device's"
@@ -61,7 +71,9 @@ public final class DeviceArena implements AutoCloseable {
         this.in = new float[inFloats];
         this.out = new float[outFloats];
         this.snap = new float[snapFloats];
-        this.kernel = backend.prepare(new StepKernel(heap, in, out, snap, backend.gemmTile()));
+        this.cacheFloats = cacheFloats;
+        this.kernel = backend.prepare(new StepKernel(heap, in, out, snap, new float[cacheFloats], new float[cacheFloats],
+                backend.gemmTile()));
     }
 
     private static void positive(String name, int v) {
@@ -395,6 +407,117 @@ public final class DeviceArena implements AutoCloseable {
         l.n = n;
         l.f0 = scale;
         l.items = n;
+        return l;
+    }
+
+    /**
+     * {@link dev.gazenerf.backend.Backend#frequencyEncode}: pe {@code (points, 3 + 6F)} at peOff with ld ldpe from
+     * xyz {@code (points, 3)} at xyzOff.
+     */
+    public Launch frequencyEncode(int peOff, int ldpe, int xyzOff, int points, int frequencies) {
+        String name = "frequencyEncode";
+        sizes(name, points, 3 + 6 * frequencies);
+        region(name, "out", peOff, points, 3 + 6 * frequencies, ldpe);
+        region(name, "xyz", xyzOff, points, 3, 3);
+        Launch l = new Launch(name, StepKernel.FREQ_ENCODE);
+        l.cOff = peOff;
+        l.ldc = ldpe;
+        l.aOff = xyzOff;
+        l.m = points;
+        l.k = frequencies;
+        l.items = points;
+        return l;
+    }
+
+    /** {@link dev.gazenerf.backend.Backend#frequencyEncodeBackward}: dXyz {@code (points, 3)} (+)= from dPe (ld lddpe) and xyz. */
+    public Launch frequencyEncodeBackward(int dXyzOff, int dPeOff, int lddpe, int xyzOff, int points, int frequencies,
+                                          boolean accumulate) {
+        String name = "frequencyEncodeBackward";
+        sizes(name, points, 3 + 6 * frequencies);
+        region(name, "dXyz", dXyzOff, points, 3, 3);
+        region(name, "dOut", dPeOff, points, 3 + 6 * frequencies, lddpe);
+        region(name, "xyz", xyzOff, points, 3, 3);
+        Launch l = new Launch(name, StepKernel.FREQ_ENCODE_BACKWARD);
+        l.cOff = dXyzOff;
+        l.aOff = dPeOff;
+        l.lda = lddpe;
+        l.bOff = xyzOff;
+        l.m = points;
+        l.k = frequencies;
+        l.accumulate = accumulate ? 1 : 0;
+        l.items = points * 3;
+        return l;
+    }
+
+    /**
+     * {@link dev.gazenerf.render.RenderKernels#compositeForward} without depth, one work-item per ray, over
+     * {@code rays} rays of {@code samples} samples: sigma {@code (rays*S)}, features {@code (rays*S, C)} with ld ldf,
+     * delta and tvals {@code (rays*S)}, into merged {@code (rays, C)} and bgAlpha {@code (rays)}; the alphas and
+     * transmittances go to the arena's caches. Ray r is pixel {@code r mod pixels}, and the background map
+     * {@code (pixels, C)} must be at heap offset 0 (the render helpers index it from 0).
+     */
+    public Launch compositeForward(int mergedOff, int bgAlphaOff, int sigmaOff, int featOff, int ldf, int deltaOff,
+                                   int tvalsOff, int rays, int samples, int channels, int pixels) {
+        String name = "compositeForward";
+        Launch l = composite(name, StepKernel.COMPOSITE_FORWARD, mergedOff, bgAlphaOff, sigmaOff, featOff, ldf, deltaOff,
+                tvalsOff, rays, samples, channels, pixels);
+        region(name, "merged", mergedOff, rays, channels, channels);
+        region(name, "bgAlpha", bgAlphaOff, 1, rays, rays);
+        return l;
+    }
+
+    /**
+     * {@link dev.gazenerf.render.RenderKernels#compositeBackward} of the last {@link #compositeForward} over the same
+     * regions, without depth and background gradients: dSigma {@code (rays*S)}, dFeat {@code (rays*S, C)} with ld
+     * lddf and dDelta {@code (rays*S)} are written from dMerged {@code (rays, C)}.
+     */
+    public Launch compositeBackward(int dSigmaOff, int dFeatOff, int lddf, int dDeltaOff, int dMergedOff,
+                                    int sigmaOff, int featOff, int ldf, int deltaOff, int tvalsOff,
+                                    int rays, int samples, int channels, int pixels) {
+        String name = "compositeBackward";
+        Launch l = composite(name, StepKernel.COMPOSITE_BACKWARD, 0, 0, sigmaOff, featOff, ldf, deltaOff, tvalsOff,
+                rays, samples, channels, pixels);
+        int pts = rays * samples;
+        region(name, "dSigma", dSigmaOff, 1, pts, pts);
+        region(name, "dFeat", dFeatOff, pts, channels, lddf);
+        region(name, "dDelta", dDeltaOff, 1, pts, pts);
+        region(name, "dMerged", dMergedOff, rays, channels, channels);
+        l.dSigmaOff = dSigmaOff;
+        l.dFeatOff = dFeatOff;
+        l.lddf = lddf;
+        l.dDeltaOff = dDeltaOff;
+        l.dMergedOff = dMergedOff;
+        return l;
+    }
+
+    private Launch composite(String name, int op, int mergedOff, int bgAlphaOff, int sigmaOff, int featOff, int ldf,
+                             int deltaOff, int tvalsOff, int rays, int samples, int channels, int pixels) {
+        sizes(name, rays, samples);
+        sizes(name, channels, pixels);
+        long pts = (long) rays * samples;
+        if (pts > cacheFloats) {
+            throw new IllegalArgumentException("DeviceArena." + name + ": " + pts + " samples exceed the compositing cache of "
+                    + cacheFloats);
+        }
+        int n = (int) pts;
+        region(name, "sigma", sigmaOff, 1, n, n);
+        region(name, "feat", featOff, n, channels, ldf);
+        region(name, "delta", deltaOff, 1, n, n);
+        region(name, "tvals", tvalsOff, 1, n, n);
+        region(name, "bg", 0, pixels, channels, channels);
+        Launch l = new Launch(name, op);
+        l.rays = rays;
+        l.samples = samples;
+        l.n = channels;
+        l.pixels = pixels;
+        l.mergedOff = mergedOff;
+        l.bgAlphaOff = bgAlphaOff;
+        l.sigmaOff = sigmaOff;
+        l.featOff = featOff;
+        l.ldf = ldf;
+        l.deltaOff = deltaOff;
+        l.tvalsOff = tvalsOff;
+        l.items = rays;
         return l;
     }
 

@@ -29,6 +29,22 @@ public final class Launch {
     float f2;
     float f3;
     float f4;
+    // compositing: rays, samples per ray, pixels per image (n = channels) and heap offsets
+    int rays;
+    int samples;
+    int pixels;
+    int sigmaOff;
+    int featOff;
+    int ldf;
+    int deltaOff;
+    int tvalsOff;
+    int bgAlphaOff;
+    int mergedOff;
+    int dSigmaOff;
+    int dFeatOff;
+    int lddf;
+    int dDeltaOff;
+    int dMergedOff;
     /** Adam's learning rate (f3 and f4 are derived from it and the step at replay). */
     float lr;
     /** Work-items of a 1D launch (unused by gemm). */

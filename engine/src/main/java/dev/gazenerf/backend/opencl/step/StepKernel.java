@@ -4,6 +4,7 @@ import com.aparapi.Kernel;
 
 import dev.gazenerf.kernel.Activation;
 import dev.gazenerf.kernel.ScalarKernels;
+import dev.gazenerf.render.RenderMath;
 
 /**
  * One Aparapi kernel for a whole device-resident step: every buffer of the step lives in four arrays that are
@@ -45,6 +46,10 @@ public final class StepKernel extends Kernel {
     public static final int FILL = 9;
     public static final int ADAM = 10;
     public static final int SQUARED_ERROR = 11;
+    public static final int FREQ_ENCODE = 12;
+    public static final int FREQ_ENCODE_BACKWARD = 13;
+    public static final int COMPOSITE_FORWARD = 14;
+    public static final int COMPOSITE_BACKWARD = 15;
 
     /** Gemm forms, as in {@link dev.gazenerf.backend.opencl.GemmKernel}. */
     public static final int NT = 0;
@@ -57,6 +62,10 @@ public final class StepKernel extends Kernel {
     private final float[] in;
     private final float[] out;
     private final float[] snap;
+    /** Compositing cache: alpha of every sample (device only). */
+    private final float[] alpha;
+    /** Compositing cache: transmittance of every sample (device only). */
+    private final float[] trans;
     private final int tile;
     private final int tileShift;
     private final int g;
@@ -89,9 +98,33 @@ public final class StepKernel extends Kernel {
     float f2;
     float f3;
     float f4;
+    // compositing (see Launch)
+    int rays;
+    int samples;
+    int pixels;
+    int sigmaOff;
+    int featOff;
+    int ldf;
+    int deltaOff;
+    int tvalsOff;
+    int bgAlphaOff;
+    int mergedOff;
+    int dSigmaOff;
+    int dFeatOff;
+    int lddf;
+    int dDeltaOff;
+    int dMergedOff;
 
     /** Binds the four arrays; {@code tile} is the gemm tile edge (a power of two, at least {@value #BLOCK}). */
     public StepKernel(float[] heap, float[] in, float[] out, float[] snap, int tile) {
+        this(heap, in, out, snap, new float[1], new float[1], tile);
+    }
+
+    /**
+     * Binds the four arrays and the two compositing caches (alpha and transmittance of every sample; the
+     * render helpers index both with one offset, so they are arrays of their own).
+     */
+    public StepKernel(float[] heap, float[] in, float[] out, float[] snap, float[] alpha, float[] trans, int tile) {
         if (tile < BLOCK || Integer.bitCount(tile) != 1) {
             throw new IllegalArgumentException("StepKernel: tile must be a power of two >= " + BLOCK + ", got " + tile);
         }
@@ -99,6 +132,8 @@ public final class StepKernel extends Kernel {
         this.in = in;
         this.out = out;
         this.snap = snap;
+        this.alpha = alpha;
+        this.trans = trans;
         this.tile = tile;
         this.tileShift = Integer.numberOfTrailingZeros(tile);
         this.g = tile / BLOCK;
@@ -139,6 +174,21 @@ public final class StepKernel extends Kernel {
         f2 = l.f2;
         f3 = l.f3;
         f4 = l.f4;
+        rays = l.rays;
+        samples = l.samples;
+        pixels = l.pixels;
+        sigmaOff = l.sigmaOff;
+        featOff = l.featOff;
+        ldf = l.ldf;
+        deltaOff = l.deltaOff;
+        tvalsOff = l.tvalsOff;
+        bgAlphaOff = l.bgAlphaOff;
+        mergedOff = l.mergedOff;
+        dSigmaOff = l.dSigmaOff;
+        dFeatOff = l.dFeatOff;
+        lddf = l.lddf;
+        dDeltaOff = l.dDeltaOff;
+        dMergedOff = l.dMergedOff;
     }
 
     @Override
@@ -176,6 +226,96 @@ public final class StepKernel extends Kernel {
         }
         if (op == SQUARED_ERROR) {
             squaredError();
+        }
+        if (op == FREQ_ENCODE) {
+            frequencyEncode();
+        }
+        if (op == FREQ_ENCODE_BACKWARD) {
+            frequencyEncodeBackward();
+        }
+        if (op == COMPOSITE_FORWARD) {
+            compositeForward();
+        }
+        if (op == COMPOSITE_BACKWARD) {
+            compositeBackward();
+        }
+    }
+
+    /** pe (m, 3 + 6k) at cOff ld ldc from xyz (m, 3) at aOff; k frequencies; one work-item per point. */
+    private void frequencyEncode() {
+        int pt = getGlobalId();
+        if (pt < m) {
+            int o = cOff + pt * ldc;
+            for (int i = 0; i < 3; i++) {
+                heap[o + i] = heap[aOff + pt * 3 + i];
+            }
+            for (int fr = 0; fr < k; fr++) {
+                float w = ScalarKernels.band(fr);
+                for (int i = 0; i < 3; i++) {
+                    float x = heap[aOff + pt * 3 + i] * w;
+                    heap[o + 3 + 6 * fr + i] = (float) Math.sin(x);
+                    heap[o + 6 + 6 * fr + i] = (float) Math.cos(x);
+                }
+            }
+        }
+    }
+
+    /** dXyz (m, 3) at cOff (+)= backward of the encoding from dOut at aOff ld lda and xyz at bOff; one item per coordinate. */
+    private void frequencyEncodeBackward() {
+        int gid = getGlobalId();
+        if (gid < m * 3) {
+            int pt = gid / 3;
+            int i = gid - pt * 3;
+            int o = aOff + pt * lda;
+            float gr = heap[o + i];
+            for (int fr = 0; fr < k; fr++) {
+                float w = ScalarKernels.band(fr);
+                float x = heap[bOff + pt * 3 + i] * w;
+                gr += w * ((float) Math.cos(x) * heap[o + 3 + 6 * fr + i] - (float) Math.sin(x) * heap[o + 6 + 6 * fr + i]);
+            }
+            int di = cOff + pt * 3 + i;
+            float prev = 0f;
+            if (accumulate != 0) {
+                prev = heap[di];
+            }
+            heap[di] = prev + gr;
+        }
+    }
+
+    /**
+     * One work-item per ray, as {@link dev.gazenerf.render.RenderKernels#compositeForward} without depth: the
+     * alphas, then {@link RenderMath#compositeRayWeights} and {@link RenderMath#compositeRayFeatures}. The
+     * background map is read at heap offset 0 (the helper indexes it from 0); the ray of id r is pixel
+     * {@code r mod pixels}.
+     */
+    private void compositeForward() {
+        int r = getGlobalId();
+        if (r < rays) {
+            for (int s = r * samples; s < (r + 1) * samples; s++) {
+                alpha[s] = RenderMath.alphaFromExp(exp(-heap[sigmaOff + s] * heap[deltaOff + s]));
+            }
+            RenderMath.compositeRayWeights(r, heap, false, heap, bgAlphaOff, alpha, trans, 0, heap, tvalsOff, samples);
+            RenderMath.compositeRayFeatures(r, heap, mergedOff, heap, bgAlphaOff, alpha, trans, 0, heap, featOff, ldf,
+                    heap, samples, n, r % pixels);
+        }
+    }
+
+    /**
+     * One work-item per ray, as {@link dev.gazenerf.render.RenderKernels#compositeBackward} without depth and
+     * without the background gradient: feature backward, the alpha recurrence, then sigma and delta per sample.
+     */
+    private void compositeBackward() {
+        int r = getGlobalId();
+        if (r < rays) {
+            RenderMath.compositeRayFeatureBackward(r, heap, dSigmaOff, heap, dFeatOff, lddf, heap, dMergedOff, heap, false,
+                    0, alpha, trans, 0, heap, featOff, ldf, heap, tvalsOff, heap, samples, n, r % pixels);
+            RenderMath.compositeRayAlphaBackward(r, heap, dSigmaOff, alpha, trans, 0, samples);
+            for (int s = r * samples; s < (r + 1) * samples; s++) {
+                float e = exp(-heap[sigmaOff + s] * heap[deltaOff + s]);
+                // dDelta = dAlpha sigma e (RenderMath.compositeSampleBackward's second output, at its own offset here)
+                heap[dDeltaOff + s] = heap[dSigmaOff + s] * heap[sigmaOff + s] * e;
+                RenderMath.compositeSampleBackward(s, heap, dSigmaOff, heap, false, heap, sigmaOff, heap, deltaOff, e);
+            }
         }
     }
 
