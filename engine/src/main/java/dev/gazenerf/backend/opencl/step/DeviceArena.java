@@ -241,6 +241,28 @@ public final class DeviceArena implements AutoCloseable {
         return l;
     }
 
+    /**
+     * A gemm ({@link #gemm}) whose every finished element of C then gets {@link #biasActivation}'s math in the same
+     * launch: {@code C[i, j] = act(C[i, j] + bias[biasOff + (i / rowsPerBias) * biasStride + j])} (one pass over C
+     * instead of two).
+     */
+    public Launch gemmBiasActivation(int form, int m, int n, int k, int aOff, int lda, int bOff, int ldb, int cOff,
+                                     int ldc, boolean accumulate, int biasOff, int biasStride, int rowsPerBias,
+                                     Activation act) {
+        Launch l = gemm(form, m, n, k, aOff, lda, bOff, ldb, cOff, ldc, accumulate);
+        if (rowsPerBias <= 0) {
+            throw new IllegalArgumentException("DeviceArena.gemmBiasActivation: argument 'rowsPerBias' must be positive, got "
+                    + rowsPerBias);
+        }
+        region(l.name + "+biasActivation", "bias", biasOff, (m + rowsPerBias - 1) / rowsPerBias, n, biasStride);
+        l.epilogue = 1;
+        l.epiBiasOff = biasOff;
+        l.epiBiasStride = biasStride;
+        l.epiRowsPerBias = rowsPerBias;
+        l.act = act.code;
+        return l;
+    }
+
     /** As {@link dev.gazenerf.backend.Backend#biasActivation}; {@code biasOff < 0} means no bias. */
     public Launch biasActivation(int yOff, int ldy, int rows, int cols, int biasOff, int biasStride, int rowsPerBias,
                                  Activation act) {

@@ -45,6 +45,11 @@ public final class Launch {
     int lddf;
     int dDeltaOff;
     int dMergedOff;
+    // gemm epilogue (fused bias + activation)
+    int epilogue;
+    int epiBiasOff;
+    int epiBiasStride;
+    int epiRowsPerBias = 1;
     /** Adam's learning rate (f3 and f4 are derived from it and the step at replay). */
     float lr;
     /** Work-items of a 1D launch (unused by gemm). */

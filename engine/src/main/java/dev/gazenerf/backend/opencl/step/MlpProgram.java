@@ -8,8 +8,9 @@ import dev.gazenerf.nn.NerfMlpConfig;
 import dev.gazenerf.tensor.ParamLayout;
 
 /**
- * The launches of {@link NerfMlp#forward} and {@link NerfMlp#backward} (the hoisted path, launch for launch, same
- * math and summation orders) over regions of a {@link DeviceArena}'s heap. The constructor lays out the
+ * The launches of {@link NerfMlp#forward} and {@link NerfMlp#backward} (the hoisted path, same math and summation
+ * orders; every per-point gemm of forward carries its bias + activation as a fused epilogue, so forward makes one
+ * pass over each activation instead of two) over regions of a {@link DeviceArena}'s heap. The constructor lays out the
  * activations backward needs (all of them: no chunking) in a {@link HeapLayout}; {@link #forward} and
  * {@link #backward} append the launches once the arena exists.
  */
@@ -114,32 +115,26 @@ final class MlpProgram {
         int nt = StepKernel.NT;
         pr.add(ar.gemm(nt, b, w, s, shapeOff, s, wOff[0] + e, in, codeBias0, w, false));
         pr.add(ar.biasActivation(codeBias0, w, b, w, bOff[0], w, b, Activation.NONE));
-        pr.add(ar.gemm(nt, n, w, e, peOff, ldpe, wOff[0], in, h[0], w, false));
-        pr.add(ar.biasActivation(h[0], w, n, w, codeBias0, w, p, Activation.RELU));
+        pr.add(ar.gemmBiasActivation(nt, n, w, e, peOff, ldpe, wOff[0], in, h[0], w, false, codeBias0, w, p, Activation.RELU));
         for (int l = 1; l < cfg.layers(); l++) {
             if (l == cfg.skipLayer()) {
                 int ld = in + w;
                 pr.add(ar.gemm(nt, b, w, s, shapeOff, s, wOff[l] + e, ld, codeBiasSkip, w, false));
                 pr.add(ar.biasActivation(codeBiasSkip, w, b, w, bOff[l], w, b, Activation.NONE));
                 pr.add(ar.gemm(nt, n, w, e, peOff, ldpe, wOff[l], ld, h[l], w, false));
-                pr.add(ar.gemm(nt, n, w, w, h[l - 1], w, wOff[l] + in, ld, h[l], w, true));
-                pr.add(ar.biasActivation(h[l], w, n, w, codeBiasSkip, w, p, Activation.RELU));
+                pr.add(ar.gemmBiasActivation(nt, n, w, w, h[l - 1], w, wOff[l] + in, ld, h[l], w, true,
+                        codeBiasSkip, w, p, Activation.RELU));
             } else {
-                pr.add(ar.gemm(nt, n, w, w, h[l - 1], w, wOff[l], w, h[l], w, false));
-                pr.add(ar.biasActivation(h[l], w, n, w, bOff[l], w, n, Activation.RELU));
+                pr.add(ar.gemmBiasActivation(nt, n, w, w, h[l - 1], w, wOff[l], w, h[l], w, false, bOff[l], w, n, Activation.RELU));
             }
         }
         int last = h[cfg.layers() - 1];
-        pr.add(ar.gemm(nt, n, 1, w, last, w, densityW, w, sigma, 1, false));
-        pr.add(ar.biasActivation(sigma, 1, n, 1, densityB, 1, n, Activation.RELU));
-        pr.add(ar.gemm(nt, n, w, w, last, w, rgb0W, w, r0, w, false));
-        pr.add(ar.biasActivation(r0, w, n, w, rgb0B, w, n, Activation.NONE));
+        pr.add(ar.gemmBiasActivation(nt, n, 1, w, last, w, densityW, w, sigma, 1, false, densityB, 1, n, Activation.RELU));
+        pr.add(ar.gemmBiasActivation(nt, n, w, w, last, w, rgb0W, w, r0, w, false, rgb0B, w, n, Activation.NONE));
         pr.add(ar.gemm(nt, b, hw, a, appOff, a, rgb1W + w, r1In, codeBiasRgb1, hw, false));
         pr.add(ar.biasActivation(codeBiasRgb1, hw, b, hw, rgb1B, hw, b, Activation.NONE));
-        pr.add(ar.gemm(nt, n, hw, w, r0, w, rgb1W, r1In, r1, hw, false));
-        pr.add(ar.biasActivation(r1, hw, n, hw, codeBiasRgb1, hw, p, Activation.RELU));
-        pr.add(ar.gemm(nt, n, f, hw, r1, hw, rgb2W, hw, feat, f, false));
-        pr.add(ar.biasActivation(feat, f, n, f, rgb2B, f, n, Activation.NONE));
+        pr.add(ar.gemmBiasActivation(nt, n, hw, w, r0, w, rgb1W, r1In, r1, hw, false, codeBiasRgb1, hw, p, Activation.RELU));
+        pr.add(ar.gemmBiasActivation(nt, n, f, hw, r1, hw, rgb2W, hw, feat, f, false, rgb2B, f, n, Activation.NONE));
     }
 
     /**

@@ -26,7 +26,8 @@ import dev.gazenerf.render.RenderMath;
  * <p>Ops and their math are those of {@link dev.gazenerf.backend.Backend} (same helpers as the scalar
  * specification): {@link #GEMM} (forms NT, NN, TN, tiled in local memory like
  * {@link dev.gazenerf.backend.opencl.GemmKernel}: each work-group a {@code (tile, tile)} block of C, each
- * work-item a 4 x 4 register block, k summed in increasing order), {@link #BIAS_ACT}, {@link #ACT_BACKWARD},
+ * work-item a 4 x 4 register block, k summed in increasing order; optionally with a fused bias + activation
+ * epilogue applied to the finished element, the math of {@link #BIAS_ACT}), {@link #BIAS_ACT}, {@link #ACT_BACKWARD},
  * {@link #COLUMN_SUMS}, the copies, {@link #FILL}, {@link #ADAM}, and {@link #SQUARED_ERROR}:
  * {@code d[i] = scale (y[i] - t[i])}, {@code e[i] = scale (y[i] - t[i])^2 / 2}, so {@code d} is the gradient
  * of {@code sum e} (with {@code scale = 2 / N} the mean squared error).
@@ -114,6 +115,11 @@ public final class StepKernel extends Kernel {
     int lddf;
     int dDeltaOff;
     int dMergedOff;
+    // gemm epilogue: C = act(C + bias row (i / epiRowsPerBias) at epiBiasOff, stride epiBiasStride) when epilogue != 0
+    int epilogue;
+    int epiBiasOff;
+    int epiBiasStride;
+    int epiRowsPerBias;
 
     /** Binds the four arrays; {@code tile} is the gemm tile edge (a power of two, at least {@value #BLOCK}). */
     public StepKernel(float[] heap, float[] in, float[] out, float[] snap, int tile) {
@@ -189,6 +195,10 @@ public final class StepKernel extends Kernel {
         lddf = l.lddf;
         dDeltaOff = l.dDeltaOff;
         dMergedOff = l.dMergedOff;
+        epilogue = l.epilogue;
+        epiBiasOff = l.epiBiasOff;
+        epiBiasStride = l.epiBiasStride;
+        epiRowsPerBias = l.epiRowsPerBias;
     }
 
     @Override
@@ -566,11 +576,20 @@ public final class StepKernel extends Kernel {
     private void store(int i, int j, float s) {
         if (i < m && j < n) {
             int ci = cOff + i * ldc + j;
+            float v = s;
             if (accumulate != 0) {
-                heap[ci] = heap[ci] + s;
-            } else {
-                heap[ci] = s;
+                v = heap[ci] + s;
             }
+            if (epilogue != 0) {
+                // fused bias + activation, the math of biasAct on the finished sum
+                v = v + heap[epiBiasOff + (i / epiRowsPerBias) * epiBiasStride + j];
+                float e = 0f;
+                if (Activation.needsExp(act)) {
+                    e = (float) Math.exp(Activation.negAbs(v));
+                }
+                v = Activation.applyGivenExp(act, v, e);
+            }
+            heap[ci] = v;
         }
     }
 }

@@ -179,6 +179,48 @@ class DeviceArenaTest {
     }
 
     @Test
+    void fusedBiasActivationEqualsTheTwoOps() {
+        Random r = new Random(3);
+        int m = 41;
+        int n = 18;
+        int k = 33;
+        int rowsPerBias = 20; // 3 bias rows, the last group short
+        float[] a = random(r, m * k);       // (m, k)
+        float[] b = random(r, n * k);       // (n, k)
+        float[] c0 = random(r, m * n);      // (m, n) accumulated into
+        float[] bias = random(r, 3 * n);    // (3, n)
+        ScalarBackend sc = new ScalarBackend();
+        for (Activation act : new Activation[] {Activation.RELU, Activation.SIGMOID, Activation.NONE}) {
+            float[] expected = c0.clone();
+            sc.gemmNT(m, n, k, a, 0, k, b, 0, k, expected, 0, n, true);
+            sc.biasActivation(expected, 0, n, m, n, bias, 0, n, rowsPerBias, act);
+            try (OpenClBackend be = openCl()) {
+                int aOff = 0;
+                int bOff = a.length;
+                int cOff = bOff + b.length;
+                int biasOff = cOff + m * n;
+                try (DeviceArena arena = new DeviceArena(be, biasOff + bias.length, 1, 1, m * n)) {
+                    float[] h = arena.heap();
+                    System.arraycopy(a, 0, h, aOff, a.length);
+                    System.arraycopy(b, 0, h, bOff, b.length);
+                    System.arraycopy(c0, 0, h, cOff, c0.length);
+                    System.arraycopy(bias, 0, h, biasOff, bias.length);
+                    arena.putHeap();
+                    arena.run(List.of(
+                            arena.gemmBiasActivation(StepKernel.NT, m, n, k, aOff, k, bOff, k, cOff, n, true, biasOff, n,
+                                    rowsPerBias, act),
+                            arena.copySnap(0, n, cOff, n, m, n)), 0);
+                    arena.getSnap();
+                    for (int i = 0; i < m * n; i++) {
+                        // the product's float error (as OpenClBackendTest's gemm bound, |sum| <= k) before the activation
+                        assertEquals(expected[i], arena.snap()[i], 2e-5f, act + " element " + i);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void badArgumentsNameTheOp() {
         try (OpenClBackend be = openCl(); DeviceArena arena = new DeviceArena(be, 100, 1, 1, 1)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
