@@ -55,6 +55,18 @@ public final class DeviceStreamStep implements AutoCloseable {
      */
     public DeviceStreamStep(OpenClBackend backend, NerfMlp mlp, int frequencies, int images, int raysPerImage, int samples,
                             float lr, float beta1, float beta2, float eps) {
+        this(backend, mlp, frequencies, images, raysPerImage, samples, raysPerImage, lr, beta1, beta2, eps);
+    }
+
+    /**
+     * As {@link #DeviceStreamStep(OpenClBackend, NerfMlp, int, int, int, int, float, float, float, float)}, with the
+     * MLP run over chunks of {@code chunkRays} rays of one image (a divisor of {@code raysPerImage}) and recomputed
+     * chunk by chunk before its backward (activation checkpointing, as GazeNerfModel does): the device then holds
+     * the MLP activations of one chunk only, plus sigma, the features and their gradients for every point. With
+     * {@code chunkRays == raysPerImage} the whole batch is one MLP pass and nothing is recomputed.
+     */
+    public DeviceStreamStep(OpenClBackend backend, NerfMlp mlp, int frequencies, int images, int raysPerImage, int samples,
+                            int chunkRays, float lr, float beta1, float beta2, float eps) {
         String op = "DeviceStreamStep";
         Checks.notNull(op, "backend", backend);
         this.mlp = Checks.notNull(op, "mlp", mlp);
@@ -67,6 +79,11 @@ public final class DeviceStreamStep implements AutoCloseable {
             throw new IllegalArgumentException(op + ": argument 'frequencies' " + frequencies + " does not give the MLP's "
                     + cfg.encodedWidth() + " encoded channels");
         }
+        if (chunkRays <= 0 || raysPerImage % chunkRays != 0) {
+            throw new IllegalArgumentException(op + ": argument 'chunkRays' must divide raysPerImage " + raysPerImage
+                    + ", got " + chunkRays);
+        }
+        boolean chunked = chunkRays != raysPerImage;
         long nl = (long) images * raysPerImage * samples;
         int e = cfg.encodedWidth();
         int s = cfg.shapeCodeWidth();
@@ -100,14 +117,19 @@ public final class DeviceStreamStep implements AutoCloseable {
         gradOff = heap.alloc("gradients", paramCount);
         mOff = heap.alloc("first moments", paramCount);
         vOff = heap.alloc("second moments", paramCount);
-        int pe = heap.alloc("pe", (long) n * e);           // (N, E)
-        MlpProgram net = new MlpProgram(mlp, heap, paramOff, gradOff, b, p * samples);
+        int cp = chunked ? chunkRays * samples : n;        // points of one MLP pass
+        int pe = heap.alloc("pe", (long) cp * e);          // (cp, E) encoded points of the pass
+        MlpProgram net = chunked ? new MlpProgram(mlp, heap, paramOff, gradOff, 1, cp)
+                : new MlpProgram(mlp, heap, paramOff, gradOff, b, p * samples);
+        // sigma and features of every point: the MLP's own outputs when unchunked, else gathered per chunk
+        int sigmaAll = chunked ? heap.alloc("sigma", n) : net.sigma();                 // (N)
+        int featAll = chunked ? heap.alloc("features", (long) n * c) : net.features(); // (N, C)
         int map = heap.alloc("map", (long) br * c);        // (B P, C)
         int bgAlpha = heap.alloc("bgAlpha", br);           // (B P)
         int dMap = heap.alloc("dMap", (long) br * c);      // (B P, C)
         int dSigma = heap.alloc("dSigma", n);              // (N)
         int dFeat = heap.alloc("dFeatures", (long) n * c); // (N, C)
-        int dPe = heap.alloc("dPe", (long) n * e);         // (N, E)
+        int dPe = heap.alloc("dPe", (long) cp * e);        // (cp, E)
         // downloaded block, contiguous in the order of the output buffer
         int loss = heap.alloc("loss", 1);
         int dShape = heap.alloc("dShape", (long) b * s);   // (B, S)
@@ -127,21 +149,48 @@ public final class DeviceStreamStep implements AutoCloseable {
         pr.add(ar.fill(gradOff, paramCount, 0f));
         pr.add(ar.fill(dShape, b * s, 0f));
         pr.add(ar.fill(dApp, b * a, 0f));
-        pr.add(ar.fill(dPe, n * e, 0f));
         pr.add(ar.copyIn(0, inFloats, 0, inFloats, 1, inFloats));
         // forward
-        pr.add(ar.frequencyEncode(pe, e, xyz, n, frequencies));
-        net.forward(ar, pr, pe, e, shape, app);
-        pr.add(ar.compositeForward(map, bgAlpha, net.sigma(), net.features(), c, delta, tvals, br, samples, c, p));
+        if (chunked) {
+            for (int img = 0; img < b; img++) {
+                for (int r0 = 0; r0 < p; r0 += chunkRays) {
+                    int first = (img * p + r0) * samples;
+                    pr.add(ar.frequencyEncode(pe, e, xyz + 3 * first, cp, frequencies));
+                    net.forward(ar, pr, pe, e, shape + img * s, app + img * a);
+                    pr.add(ar.copy(sigmaAll + first, cp, net.sigma(), cp, 1, cp, false));
+                    pr.add(ar.copy(featAll + first * c, cp * c, net.features(), cp * c, 1, cp * c, false));
+                }
+            }
+        } else {
+            pr.add(ar.frequencyEncode(pe, e, xyz, n, frequencies));
+            net.forward(ar, pr, pe, e, shape, app);
+        }
+        pr.add(ar.compositeForward(map, bgAlpha, sigmaAll, featAll, c, delta, tvals, br, samples, c, p));
         // loss
         pr.add(ar.squaredError(dMap, err, map, target, terms, 2f / terms));
         pr.add(ar.columnSums(partial, err, cols, rowsR, cols, rowsR, false));
         pr.add(ar.columnSums(loss, partial, 1, cols, 1, cols, false));
         // backward
-        pr.add(ar.compositeBackward(dSigma, dFeat, c, dDelta, dMap, net.sigma(), net.features(), c, delta, tvals,
+        pr.add(ar.compositeBackward(dSigma, dFeat, c, dDelta, dMap, sigmaAll, featAll, c, delta, tvals,
                 br, samples, c, p));
-        net.backward(ar, pr, dPe, e, dShape, dApp, dSigma, dFeat, c, pe, e, shape, app);
-        pr.add(ar.frequencyEncodeBackward(dXyz, dPe, e, xyz, n, frequencies, false));
+        if (chunked) {
+            for (int img = 0; img < b; img++) {
+                for (int r0 = 0; r0 < p; r0 += chunkRays) {
+                    int first = (img * p + r0) * samples;
+                    // recompute the chunk's forward (checkpointing), then its backward
+                    pr.add(ar.frequencyEncode(pe, e, xyz + 3 * first, cp, frequencies));
+                    net.forward(ar, pr, pe, e, shape + img * s, app + img * a);
+                    pr.add(ar.fill(dPe, cp * e, 0f));
+                    net.backward(ar, pr, dPe, e, dShape + img * s, dApp + img * a, dSigma + first, dFeat + first * c, c,
+                            pe, e, shape + img * s, app + img * a);
+                    pr.add(ar.frequencyEncodeBackward(dXyz + 3 * first, dPe, e, xyz + 3 * first, cp, frequencies, false));
+                }
+            }
+        } else {
+            pr.add(ar.fill(dPe, n * e, 0f));
+            net.backward(ar, pr, dPe, e, dShape, dApp, dSigma, dFeat, c, pe, e, shape, app);
+            pr.add(ar.frequencyEncodeBackward(dXyz, dPe, e, xyz, n, frequencies, false));
+        }
         // what the host needs, then the update
         pr.add(ar.copyOut(0, outFloats, loss, outFloats, 1, outFloats));
         pr.add(ar.adam(paramOff, gradOff, mOff, vOff, paramCount, lr, beta1, beta2, eps));
