@@ -221,6 +221,20 @@ class DeviceArenaTest {
     }
 
     @Test
+    void aLaunchThatCannotRunOnTheDeviceIsAnError() {
+        OpenClBackend be = openCl();
+        DeviceArena arena = new DeviceArena(be, 16, 1, 1, 1);
+        Launch fill = arena.fill(0, 16, 1f);
+        arena.putHeap();
+        arena.run(fill, 0);
+        be.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> arena.run(fill, 0));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        assertEquals(1, arena.launches(), "the failed launch is not counted");
+        arena.close();
+    }
+
+    @Test
     void badArgumentsNameTheOp() {
         try (OpenClBackend be = openCl(); DeviceArena arena = new DeviceArena(be, 100, 1, 1, 1)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
