@@ -32,6 +32,8 @@ public final class DeviceArena implements AutoCloseable {
     private final float[] out;
     private final float[] snap;
     private final int cacheFloats;
+    private final int splitFloats;
+    private final int computeUnits;
     private long uploads;
     private long downloads;
     private long launches;
@@ -53,6 +55,17 @@ public final class DeviceArena implements AutoCloseable {
      * transmittance) for {@code cacheFloats} samples, for {@link #compositeForward} and {@link #compositeBackward}.
      */
     public DeviceArena(OpenClBackend backend, int heapFloats, int inFloats, int outFloats, int snapFloats, int cacheFloats) {
+        this(backend, heapFloats, inFloats, outFloats, snapFloats, cacheFloats, 1);
+    }
+
+    /**
+     * As above, with {@code splitFloats} floats of scratch for split-k gemms: {@link #gemm} of form TN (the
+     * weight gradients: k runs over the points, m x n is one weight matrix) splits k into slices when the
+     * product alone has fewer work-groups than twice the device's compute units and
+     * {@code splits * m * n <= splitFloats}.
+     */
+    public DeviceArena(OpenClBackend backend, int heapFloats, int inFloats, int outFloats, int snapFloats, int cacheFloats,
+                       int splitFloats) {
         if (backend == null) {
             throw new IllegalArgumentException("DeviceArena: argument 'backend' is null");
         }
@@ -61,6 +74,7 @@ public final class DeviceArena implements AutoCloseable {
         positive("outFloats", outFloats);
         positive("snapFloats", snapFloats);
         positive("cacheFloats", cacheFloats);
+        positive("splitFloats", splitFloats);
         long maxAlloc = backend.openClDevice().getMaxMemAllocSize();
         if (maxAlloc > 0 && (long) heapFloats * Float.BYTES > maxAlloc) {
             throw new IllegalArgumentException("DeviceArena: the heap of " + heapFloats + " floats exceeds the device's"
@@ -72,8 +86,10 @@ public final class DeviceArena implements AutoCloseable {
         this.out = new float[outFloats];
         this.snap = new float[snapFloats];
         this.cacheFloats = cacheFloats;
+        this.splitFloats = splitFloats;
+        this.computeUnits = Math.max(1, backend.openClDevice().getMaxComputeUnits());
         this.kernel = backend.prepare(new StepKernel(heap, in, out, snap, new float[cacheFloats], new float[cacheFloats],
-                backend.gemmTile()));
+                new float[splitFloats], backend.gemmTile()));
     }
 
     private static void positive(String name, int v) {
@@ -197,12 +213,24 @@ public final class DeviceArena implements AutoCloseable {
         if (l.op == StepKernel.GEMM) {
             int t = kernel.tile();
             int e = kernel.groupEdge();
-            range = Range.create2D(backend.openClDevice(), (l.n + t - 1) / t * e, (l.m + t - 1) / t * e, e, e);
+            range = Range.create2D(backend.openClDevice(), (l.n + t - 1) / t * e, l.rowGroups * l.splits * e, e, e);
         } else {
             range = backend.range(l.items);
         }
         backend.execute(l.name, kernel, range);
         launches++;
+        if (l.then != null) {
+            run(l.then, step);
+        }
+    }
+
+    /** Kernel launches a list of launches makes (split-k gemms count twice). */
+    public static int kernelLaunches(List<Launch> program) {
+        int count = 0;
+        for (Launch l : program) {
+            count += l.kernelLaunches();
+        }
+        return count;
     }
 
     // ------------------------------------------------------------------ launch factories (heap offsets)
@@ -238,7 +266,78 @@ public final class DeviceArena implements AutoCloseable {
         l.cOff = cOff;
         l.ldc = ldc;
         l.accumulate = accumulate ? 1 : 0;
+        l.rowGroups = (m + kernel.tile() - 1) / kernel.tile();
+        l.kChunk = Math.max(k, 1);
+        if (form == StepKernel.TN) {
+            int splits = autoSplits(m, n, k);
+            if (splits > 1) {
+                split(l, splits);
+            }
+        }
         return l;
+    }
+
+    /** Most k slices of one split gemm. */
+    public static final int MAX_SPLITS = 16;
+
+    /**
+     * How many k slices a TN product gets: enough that the work-groups reach twice the device's compute units,
+     * at most {@value #MAX_SPLITS}, each slice at least four tiles deep, and the partial products within the
+     * arena's split scratch; 1 means not split.
+     */
+    int autoSplits(int m, int n, int k) {
+        int t = kernel.tile();
+        long tiles = (long) ((m + t - 1) / t) * ((n + t - 1) / t);
+        long want = (2L * computeUnits + tiles - 1) / tiles;
+        long byDepth = k / (4L * t);
+        long byScratch = splitFloats / ((long) m * n);
+        long s = Math.min(Math.min(want, byDepth), Math.min(byScratch, MAX_SPLITS));
+        return (int) Math.max(1, s);
+    }
+
+    /**
+     * A gemm ({@link #gemm} arguments) split into {@code splits} slices along k: each slice's product goes to the
+     * split scratch, then a reduce launch adds the slices in order into C ({@code accumulate} as usual). Sums
+     * over k in a different order than the unsplit product (slice by slice), deterministic for a given split.
+     */
+    public Launch gemmSplit(int form, int m, int n, int k, int aOff, int lda, int bOff, int ldb, int cOff, int ldc,
+                            boolean accumulate, int splits) {
+        Launch l = gemm(form, m, n, k, aOff, lda, bOff, ldb, cOff, ldc, accumulate);
+        if (l.then != null) {
+            // undo an automatic split: this call names its own
+            l.then = null;
+            l.splits = 1;
+            l.kChunk = Math.max(k, 1);
+        }
+        if (splits < 1 || (long) splits * m * n > splitFloats) {
+            throw new IllegalArgumentException("DeviceArena.gemmSplit: argument 'splits' " + splits + " needs "
+                    + (long) splits * m * n + " floats of split scratch, the arena has " + splitFloats);
+        }
+        if (splits > 1) {
+            split(l, splits);
+        }
+        return l;
+    }
+
+    private void split(Launch l, int splits) {
+        int t = kernel.tile();
+        int perSlice = (l.k + splits - 1) / splits;
+        l.kChunk = (perSlice + t - 1) / t * t;
+        l.splits = (l.k + l.kChunk - 1) / l.kChunk;
+        if (l.splits <= 1) {
+            l.splits = 1;
+            l.kChunk = Math.max(l.k, 1);
+            return;
+        }
+        Launch r = new Launch(l.name + "/reduce", StepKernel.SPLIT_REDUCE);
+        r.m = l.m;
+        r.n = l.n;
+        r.cOff = l.cOff;
+        r.ldc = l.ldc;
+        r.accumulate = l.accumulate;
+        r.splits = l.splits;
+        r.items = l.m * l.n;
+        l.then = r;
     }
 
     /**
@@ -250,6 +349,9 @@ public final class DeviceArena implements AutoCloseable {
                                      int ldc, boolean accumulate, int biasOff, int biasStride, int rowsPerBias,
                                      Activation act) {
         Launch l = gemm(form, m, n, k, aOff, lda, bOff, ldb, cOff, ldc, accumulate);
+        if (l.then != null) {
+            throw new IllegalArgumentException("DeviceArena.gemmBiasActivation: a split product has no epilogue (form TN)");
+        }
         if (rowsPerBias <= 0) {
             throw new IllegalArgumentException("DeviceArena.gemmBiasActivation: argument 'rowsPerBias' must be positive, got "
                     + rowsPerBias);

@@ -125,7 +125,8 @@ public final class DeviceMlpStep implements AutoCloseable {
         int loss = heap.alloc("loss", 1);
         heapTop = heap.size();
         outFloats = 1 + b * s + b * a;
-        this.arena = new DeviceArena(backend, heapTop, inFloats, outFloats, paramCount);
+        this.arena = new DeviceArena(backend, heapTop, inFloats, outFloats, paramCount,
+                1, DeviceArena.MAX_SPLITS * net.maxWeightGradient());
 
         List<Launch> pr = new ArrayList<>();
         DeviceArena ar = arena;
@@ -184,7 +185,7 @@ public final class DeviceMlpStep implements AutoCloseable {
 
     /** Kernel launches per {@link #step}. */
     public int launchesPerStep() {
-        return program.size();
+        return DeviceArena.kernelLaunches(program);
     }
 
     /** Adam steps taken since {@link #setParameters}. */

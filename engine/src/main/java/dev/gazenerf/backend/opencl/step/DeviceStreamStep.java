@@ -142,7 +142,8 @@ public final class DeviceStreamStep implements AutoCloseable {
         int rowsR = (terms + cols - 1) / cols;
         int err = heap.alloc("loss terms", (long) rowsR * cols); // (R, C'), zero padding at the end
         int partial = heap.alloc("partial sums", cols);
-        this.arena = new DeviceArena(backend, heap.size(), inFloats, outFloats, paramCount, n);
+        this.arena = new DeviceArena(backend, heap.size(), inFloats, outFloats, paramCount, n,
+                DeviceArena.MAX_SPLITS * net.maxWeightGradient());
 
         List<Launch> pr = new ArrayList<>();
         DeviceArena ar = arena;
@@ -210,7 +211,7 @@ public final class DeviceStreamStep implements AutoCloseable {
 
     /** Kernel launches per {@link #step}. */
     public int launchesPerStep() {
-        return program.size();
+        return DeviceArena.kernelLaunches(program);
     }
 
     /** Host-to-device copies so far. */

@@ -50,6 +50,11 @@ public final class Launch {
     int epiBiasOff;
     int epiBiasStride;
     int epiRowsPerBias = 1;
+    // split-k gemm (splits 1: not split) and the reduce launch that follows a split gemm
+    int splits = 1;
+    int rowGroups = 1;
+    int kChunk;
+    Launch then;
     /** Adam's learning rate (f3 and f4 are derived from it and the step at replay). */
     float lr;
     /** Work-items of a 1D launch (unused by gemm). */
@@ -63,6 +68,11 @@ public final class Launch {
     /** A short name for error messages ("gemmNT", "adam", ...). */
     public String name() {
         return name;
+    }
+
+    /** Kernel launches this launch makes: 2 for a split-k gemm (the product, then the reduce), else 1. */
+    public int kernelLaunches() {
+        return then == null ? 1 : 1 + then.kernelLaunches();
     }
 
     /** The op code ({@link StepKernel#GEMM}, ...). */

@@ -92,6 +92,15 @@ final class MlpProgram {
         rgb2B = paramOff + lay.offset("RGB_layer_2.bias");
     }
 
+    /** The largest weight matrix (m x n of a TN product of backward), for the arena's split-k scratch. */
+    int maxWeightGradient() {
+        int w = cfg.width();
+        int hw = cfg.rgbHiddenWidth();
+        int best = Math.max(w * w, cfg.featureChannels() * hw);
+        best = Math.max(best, hw * Math.max(w, cfg.appearanceWidth()));
+        return Math.max(best, w * Math.max(cfg.encodedWidth(), cfg.shapeCodeWidth()));
+    }
+
     /** Heap offset of sigma {@code (N)} after forward. */
     int sigma() {
         return sigma;

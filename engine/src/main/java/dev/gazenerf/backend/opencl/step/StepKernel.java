@@ -27,7 +27,8 @@ import dev.gazenerf.render.RenderMath;
  * specification): {@link #GEMM} (forms NT, NN, TN, tiled in local memory like
  * {@link dev.gazenerf.backend.opencl.GemmKernel}: each work-group a {@code (tile, tile)} block of C, each
  * work-item a 4 x 4 register block, k summed in increasing order; optionally with a fused bias + activation
- * epilogue applied to the finished element, the math of {@link #BIAS_ACT}), {@link #BIAS_ACT}, {@link #ACT_BACKWARD},
+ * epilogue applied to the finished element, the math of {@link #BIAS_ACT}; or split along k, each slice's product
+ * written to a partial buffer and summed by {@link #SPLIT_REDUCE} in slice order), {@link #BIAS_ACT}, {@link #ACT_BACKWARD},
  * {@link #COLUMN_SUMS}, the copies, {@link #FILL}, {@link #ADAM}, and {@link #SQUARED_ERROR}:
  * {@code d[i] = scale (y[i] - t[i])}, {@code e[i] = scale (y[i] - t[i])^2 / 2}, so {@code d} is the gradient
  * of {@code sum e} (with {@code scale = 2 / N} the mean squared error).
@@ -51,6 +52,7 @@ public final class StepKernel extends Kernel {
     public static final int FREQ_ENCODE_BACKWARD = 13;
     public static final int COMPOSITE_FORWARD = 14;
     public static final int COMPOSITE_BACKWARD = 15;
+    public static final int SPLIT_REDUCE = 16;
 
     /** Gemm forms, as in {@link dev.gazenerf.backend.opencl.GemmKernel}. */
     public static final int NT = 0;
@@ -67,6 +69,8 @@ public final class StepKernel extends Kernel {
     private final float[] alpha;
     /** Compositing cache: transmittance of every sample (device only). */
     private final float[] trans;
+    /** Split-k gemm partial products, {@code (splits, m, n)} (device only). */
+    private final float[] partial;
     private final int tile;
     private final int tileShift;
     private final int g;
@@ -120,10 +124,14 @@ public final class StepKernel extends Kernel {
     int epiBiasOff;
     int epiBiasStride;
     int epiRowsPerBias;
+    // split-k gemm: work-group row index gy covers rows (gy mod rowGroups) and k slice (gy / rowGroups) of kChunk
+    int splits;
+    int rowGroups;
+    int kChunk;
 
     /** Binds the four arrays; {@code tile} is the gemm tile edge (a power of two, at least {@value #BLOCK}). */
     public StepKernel(float[] heap, float[] in, float[] out, float[] snap, int tile) {
-        this(heap, in, out, snap, new float[1], new float[1], tile);
+        this(heap, in, out, snap, new float[1], new float[1], new float[1], tile);
     }
 
     /**
@@ -131,6 +139,12 @@ public final class StepKernel extends Kernel {
      * render helpers index both with one offset, so they are arrays of their own).
      */
     public StepKernel(float[] heap, float[] in, float[] out, float[] snap, float[] alpha, float[] trans, int tile) {
+        this(heap, in, out, snap, alpha, trans, new float[1], tile);
+    }
+
+    /** As above, with a scratch array for the partial products of split-k gemms. */
+    public StepKernel(float[] heap, float[] in, float[] out, float[] snap, float[] alpha, float[] trans, float[] partial,
+                      int tile) {
         if (tile < BLOCK || Integer.bitCount(tile) != 1) {
             throw new IllegalArgumentException("StepKernel: tile must be a power of two >= " + BLOCK + ", got " + tile);
         }
@@ -140,6 +154,7 @@ public final class StepKernel extends Kernel {
         this.snap = snap;
         this.alpha = alpha;
         this.trans = trans;
+        this.partial = partial;
         this.tile = tile;
         this.tileShift = Integer.numberOfTrailingZeros(tile);
         this.g = tile / BLOCK;
@@ -199,6 +214,9 @@ public final class StepKernel extends Kernel {
         epiBiasOff = l.epiBiasOff;
         epiBiasStride = l.epiBiasStride;
         epiRowsPerBias = l.epiRowsPerBias;
+        splits = l.splits;
+        rowGroups = l.rowGroups;
+        kChunk = l.kChunk;
     }
 
     @Override
@@ -248,6 +266,28 @@ public final class StepKernel extends Kernel {
         }
         if (op == COMPOSITE_BACKWARD) {
             compositeBackward();
+        }
+        if (op == SPLIT_REDUCE) {
+            splitReduce();
+        }
+    }
+
+    /** C (m, n) at cOff ld ldc (+)= the sum over the splits (in increasing order) of the partial products. */
+    private void splitReduce() {
+        int gid = getGlobalId();
+        if (gid < m * n) {
+            int i = gid / n;
+            int j = gid - i * n;
+            float sum = 0f;
+            for (int q = 0; q < splits; q++) {
+                sum += partial[q * m * n + gid];
+            }
+            int ci = cOff + i * ldc + j;
+            float prev = 0f;
+            if (accumulate != 0) {
+                prev = heap[ci];
+            }
+            heap[ci] = prev + sum;
         }
     }
 
@@ -460,7 +500,14 @@ public final class StepKernel extends Kernel {
         int tx = getLocalId(0);
         int ty = getLocalId(1);
         int col0 = getGroupId(0) * tile;
-        int row0 = getGroupId(1) * tile;
+        int gy = getGroupId(1);
+        int slice = gy / rowGroups;
+        int row0 = (gy - slice * rowGroups) * tile;
+        int kBegin = slice * kChunk;
+        int kEnd = kBegin + kChunk;
+        if (kEnd > k) {
+            kEnd = k;
+        }
         int lid = ty * g + tx;
         int items = g * g;
         int mask = tile - 1;
@@ -480,13 +527,13 @@ public final class StepKernel extends Kernel {
         float acc31 = 0f;
         float acc32 = 0f;
         float acc33 = 0f;
-        for (int p0 = 0; p0 < k; p0 += tile) {
+        for (int p0 = kBegin; p0 < kEnd; p0 += tile) {
             for (int l = 0; l < 16; l++) {
                 int e = lid + l * items;
                 int hi = e >> tileShift;
                 int lo = e & mask;
-                loadA(hi, lo, row0, p0);
-                loadB(hi, lo, col0, p0);
+                loadA(hi, lo, row0, p0, kEnd);
+                loadB(hi, lo, col0, p0, kEnd);
             }
             localBarrier();
             for (int q = 0; q < tile; q++) {
@@ -517,64 +564,67 @@ public final class StepKernel extends Kernel {
             }
             localBarrier();
         }
-        store(row0 + ty, col0 + tx, acc00);
-        store(row0 + ty, col0 + tx + g, acc01);
-        store(row0 + ty, col0 + tx + 2 * g, acc02);
-        store(row0 + ty, col0 + tx + 3 * g, acc03);
-        store(row0 + ty + g, col0 + tx, acc10);
-        store(row0 + ty + g, col0 + tx + g, acc11);
-        store(row0 + ty + g, col0 + tx + 2 * g, acc12);
-        store(row0 + ty + g, col0 + tx + 3 * g, acc13);
-        store(row0 + ty + 2 * g, col0 + tx, acc20);
-        store(row0 + ty + 2 * g, col0 + tx + g, acc21);
-        store(row0 + ty + 2 * g, col0 + tx + 2 * g, acc22);
-        store(row0 + ty + 2 * g, col0 + tx + 3 * g, acc23);
-        store(row0 + ty + 3 * g, col0 + tx, acc30);
-        store(row0 + ty + 3 * g, col0 + tx + g, acc31);
-        store(row0 + ty + 3 * g, col0 + tx + 2 * g, acc32);
-        store(row0 + ty + 3 * g, col0 + tx + 3 * g, acc33);
+        store(row0 + ty, col0 + tx, acc00, slice);
+        store(row0 + ty, col0 + tx + g, acc01, slice);
+        store(row0 + ty, col0 + tx + 2 * g, acc02, slice);
+        store(row0 + ty, col0 + tx + 3 * g, acc03, slice);
+        store(row0 + ty + g, col0 + tx, acc10, slice);
+        store(row0 + ty + g, col0 + tx + g, acc11, slice);
+        store(row0 + ty + g, col0 + tx + 2 * g, acc12, slice);
+        store(row0 + ty + g, col0 + tx + 3 * g, acc13, slice);
+        store(row0 + ty + 2 * g, col0 + tx, acc20, slice);
+        store(row0 + ty + 2 * g, col0 + tx + g, acc21, slice);
+        store(row0 + ty + 2 * g, col0 + tx + 2 * g, acc22, slice);
+        store(row0 + ty + 2 * g, col0 + tx + 3 * g, acc23, slice);
+        store(row0 + ty + 3 * g, col0 + tx, acc30, slice);
+        store(row0 + ty + 3 * g, col0 + tx + g, acc31, slice);
+        store(row0 + ty + 3 * g, col0 + tx + 2 * g, acc32, slice);
+        store(row0 + ty + 3 * g, col0 + tx + 3 * g, acc33, slice);
     }
 
-    private void loadA(int hi, int lo, int row0, int p0) {
+    private void loadA(int hi, int lo, int row0, int p0, int kEnd) {
         float v = 0f;
         if (form == TN) {
             int p = p0 + hi;
             int r = row0 + lo;
-            if (p < k && r < m) {
+            if (p < kEnd && r < m) {
                 v = heap[aOff + p * lda + r];
             }
             tileA[lo * tile + hi] = v;
         } else {
             int r = row0 + hi;
             int p = p0 + lo;
-            if (r < m && p < k) {
+            if (r < m && p < kEnd) {
                 v = heap[aOff + r * lda + p];
             }
             tileA[hi * tile + lo] = v;
         }
     }
 
-    private void loadB(int hi, int lo, int col0, int p0) {
+    private void loadB(int hi, int lo, int col0, int p0, int kEnd) {
         float v = 0f;
         if (form == NT) {
             int j = col0 + hi;
             int p = p0 + lo;
-            if (j < n && p < k) {
+            if (j < n && p < kEnd) {
                 v = heap[bOff + j * ldb + p];
             }
             tileB[lo * tile + hi] = v;
         } else {
             int p = p0 + hi;
             int j = col0 + lo;
-            if (p < k && j < n) {
+            if (p < kEnd && j < n) {
                 v = heap[bOff + p * ldb + j];
             }
             tileB[hi * tile + lo] = v;
         }
     }
 
-    private void store(int i, int j, float s) {
-        if (i < m && j < n) {
+    private void store(int i, int j, float s, int slice) {
+        if (i < m && j < n && splits > 1) {
+            partial[slice * m * n + i * n + j] = s;
+        }
+        if (i < m && j < n && splits <= 1) {
             int ci = cOff + i * ldc + j;
             float v = s;
             if (accumulate != 0) {

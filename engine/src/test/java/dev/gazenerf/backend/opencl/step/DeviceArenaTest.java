@@ -221,6 +221,54 @@ class DeviceArenaTest {
     }
 
     @Test
+    void splitKProductsMatchScalar() {
+        Random r = new Random(4);
+        int m = 37;
+        int n = 29;
+        int k = 1000;
+        float[] a = random(r, k * m);  // (k, m)
+        float[] b = random(r, k * n);  // (k, n)
+        float[] c0 = random(r, m * n); // (m, n)
+        float[] expected = c0.clone();
+        new ScalarBackend().gemmTN(m, n, k, a, 0, m, b, 0, n, expected, 0, n, true);
+        try (OpenClBackend be = openCl()) {
+            int aOff = 0;
+            int bOff = a.length;
+            int cOff = bOff + b.length;
+            int size = cOff + m * n;
+            try (DeviceArena arena = new DeviceArena(be, size, 1, 1, m * n, 1, 8 * m * n)) {
+                for (int splits = 1; splits <= 5; splits++) {
+                    float[] h = arena.heap();
+                    System.arraycopy(a, 0, h, aOff, a.length);
+                    System.arraycopy(b, 0, h, bOff, b.length);
+                    System.arraycopy(c0, 0, h, cOff, c0.length);
+                    arena.putHeap();
+                    Launch l = arena.gemmSplit(StepKernel.TN, m, n, k, aOff, m, bOff, n, cOff, n, true, splits);
+                    assertEquals(splits == 1 ? 1 : 2, l.kernelLaunches());
+                    arena.run(List.of(l, arena.copySnap(0, n, cOff, n, m, n)), 0);
+                    arena.getSnap();
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < n; j++) {
+                            float scale = Math.abs(c0[i * n + j]);
+                            for (int p = 0; p < k; p++) {
+                                scale += Math.abs(a[p * m + i] * b[p * n + j]);
+                            }
+                            assertEquals(expected[i * n + j], arena.snap()[i * n + j], REL * scale,
+                                    "splits " + splits + " element " + i + "," + j);
+                        }
+                    }
+                }
+                // a deep, narrow weight-gradient product is split automatically; the split scratch bounds it
+                Launch auto = arena.gemm(StepKernel.TN, 8, 8, 1000, aOff, 8, bOff, 8, cOff, 8, false);
+                assertEquals(2, auto.kernelLaunches(), "an 8 x 8 product over k = 1000 is split");
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> arena.gemmSplit(StepKernel.TN, m, n, k, aOff, m, bOff, n, cOff, n, true, 9));
+                assertTrue(e.getMessage().contains("gemmSplit") && e.getMessage().contains("splits"), e.getMessage());
+            }
+        }
+    }
+
+    @Test
     void aLaunchThatCannotRunOnTheDeviceIsAnError() {
         OpenClBackend be = openCl();
         DeviceArena arena = new DeviceArena(be, 16, 1, 1, 1);
