@@ -9,7 +9,9 @@
  * in a few arrays bound once (a {@code heap} addressed by offsets, an {@code in} buffer the host uploads each
  * step, a small {@code out} buffer it downloads, a parameter {@code snap}shot, and two compositing caches), and its
  * {@code run()} dispatches on an {@code op} field to the per-op code: tiled gemm in local memory (three forms, an
- * optional fused bias + activation epilogue), bias + activation, activation backward, grouped column sums,
+ * optional fused bias + activation epilogue, and split-k for the weight gradients, whose k runs over the points
+ * while m x n is one small weight matrix: slices are added in order by a reduce launch, their count chosen from
+ * the device's compute units), bias + activation, activation backward, grouped column sums,
  * copies, fill, Adam, squared error, frequency encoding and its backward, compositing forward and backward (one
  * work-item per ray). The math is that of the {@link dev.gazenerf.backend.Backend} and
  * {@link dev.gazenerf.render.RenderKernels} specifications, through the same helpers
@@ -29,7 +31,9 @@
  *       86 launches for the 8-layer MLP.</li>
  *   <li>{@link dev.gazenerf.backend.opencl.step.DeviceStreamStep}: one GazeNeRF stream: frequency encoding, the
  *       MLP, compositing to a feature map, a mean-squared-error loss on the map, compositing / MLP / encoding
- *       backward (to the parameters, codes, points and sample spacings), Adam. Per step: 1 upload, 1 download.</li>
+ *       backward (to the parameters, codes, points and sample spacings), Adam. Per step: 1 upload, 1 download.
+ *       Optionally the MLP runs in chunks of rays recomputed before their backward (activation checkpointing,
+ *       as GazeNerfModel does), so the device holds one chunk's activations.</li>
  * </ul>
  * Both are tested against the host path on {@code vector} over 20 steps (loss curve, final parameters,
  * gradients) and for their exact transfer counts.
@@ -38,8 +42,9 @@
  * The rest of GazeNerfModel's step: the second stream in the same plan, the eye-feature rotation by the gaze and
  * the max merge, the neural renderer (1x1 convolutions, pixel shuffle, blur, bilinear upsampling) of the four
  * images, the masked image losses of the trainer, the background map as a trained parameter, per-group learning
- * rates, and chunked recomputation (the plans keep every activation of the step, so a step is limited by the
- * device's largest allocation and by one Java array of 2^31 - 9 floats; DeviceArena says so when exceeded).
+ * rates. A plan's heap is one Java array, so a step is limited to 2^31 - 9 floats and the device's largest
+ * allocation (DeviceArena says so when exceeded); DeviceMlpStep keeps every activation, DeviceStreamStep with
+ * chunks keeps one chunk's.
  *
  * <h2>Observed on PoCL</h2>
  * On PoCL's CPU device the buffers Aparapi creates live in the host arrays' memory, so host arrays show device
