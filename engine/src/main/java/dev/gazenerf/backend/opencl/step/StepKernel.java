@@ -334,7 +334,7 @@ public final class StepKernel extends Kernel {
 
     /**
      * One work-item per ray, as {@link dev.gazenerf.render.RenderKernels#compositeForward} without depth: the
-     * alphas, then {@link RenderMath#compositeRayWeights} and {@link RenderMath#compositeRayFeatures}. The
+     * alphas (the exponential in double and rounded, as the host kernels take it), then {@link RenderMath#compositeRayWeights} and {@link RenderMath#compositeRayFeatures}. The
      * background map is read at heap offset 0 (the helper indexes it from 0); the ray of id r is pixel
      * {@code r mod pixels}.
      */
@@ -342,7 +342,8 @@ public final class StepKernel extends Kernel {
         int r = getGlobalId();
         if (r < rays) {
             for (int s = r * samples; s < (r + 1) * samples; s++) {
-                alpha[s] = RenderMath.alphaFromExp(exp(-heap[sigmaOff + s] * heap[deltaOff + s]));
+                float e = (float) Math.exp(-heap[sigmaOff + s] * heap[deltaOff + s]);
+                alpha[s] = RenderMath.alphaFromExp(e);
             }
             RenderMath.compositeRayWeights(r, heap, false, heap, bgAlphaOff, alpha, trans, 0, heap, tvalsOff, samples);
             RenderMath.compositeRayFeatures(r, heap, mergedOff, heap, bgAlphaOff, alpha, trans, 0, heap, featOff, ldf,
@@ -361,7 +362,7 @@ public final class StepKernel extends Kernel {
                     0, alpha, trans, 0, heap, featOff, ldf, heap, tvalsOff, heap, samples, n, r % pixels);
             RenderMath.compositeRayAlphaBackward(r, heap, dSigmaOff, alpha, trans, 0, samples);
             for (int s = r * samples; s < (r + 1) * samples; s++) {
-                float e = exp(-heap[sigmaOff + s] * heap[deltaOff + s]);
+                float e = (float) Math.exp(-heap[sigmaOff + s] * heap[deltaOff + s]);
                 // dDelta = dAlpha sigma e (RenderMath.compositeSampleBackward's second output, at its own offset here)
                 heap[dDeltaOff + s] = heap[dSigmaOff + s] * heap[sigmaOff + s] * e;
                 RenderMath.compositeSampleBackward(s, heap, dSigmaOff, heap, false, heap, sigmaOff, heap, deltaOff, e);

@@ -25,30 +25,46 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The device-resident stream step (encoding, MLP, compositing, loss, and back, Adam) against the host path on
  * {@code vector} (Backend.frequencyEncode, NerfMlp, the vector backend's RenderKernels, the same loss, Adam) over
- * 20 steps of the {@code tiny} preset shrunk to an 8 x 8 feature map with 8 samples (2 images, 1,024 points):
- * loss curve, final parameters, and the last step's code, point and spacing gradients within measured
- * tolerances, with the MLP in one pass and in checkpointed chunks; transfer counts. Skips without an OpenCL device unless {@code -Dgazenerf.opencl.required=true}.
+ * 20 steps of the {@code tiny} preset shrunk to an 8 x 8 feature map with 8 samples and 6 frequencies (2 images,
+ * 1,024 points): loss curve, the code, point and spacing gradients of the first and the last step, and the final
+ * parameters within measured tolerances, with the MLP in one pass and in checkpointed chunks; transfer counts.
+ * Skips without an OpenCL device unless {@code -Dgazenerf.opencl.required=true}.
  */
 class DeviceStreamStepTest {
     private static final int STEPS = 20;
     private static final int IMAGES = 2;
     private static final float LR = 1e-3f;
-    /** Loss, relative, any step. Worst measured on PoCL 3.1 (with -Dgazenerf.measure=true): 1.23e-6 (both chunkings). */
+    /**
+     * Loss, relative, any step. Worst measured on PoCL 3.1 (with -Dgazenerf.measure=true): 1.05e-6, in one pass
+     * and in chunks.
+     */
     private static final double LOSS_REL = 2.5e-6;
     /**
-     * Final parameters, absolute (they moved by up to 2.1e-2). Worst measured: 1.51e-6 (one pass, unsplit weight
-     * gradients), 6.8e-7 (one pass, split-k weight gradients, as PoCL here gets), 5.4e-7 (chunks).
+     * Gradients downloaded after the first step (host and device at the same parameters), relative to the largest
+     * of each. Worst measured: dShape 1.8e-7 / 3.1e-7, dAppearance 0 / 1.9e-7, dXyz 4.0e-7, dDelta 1.7e-7 (one
+     * pass / chunks).
+     */
+    private static final double FIRST_GRAD_REL = 1e-6;
+    /**
+     * Final parameters, absolute: all but a few within PARAM_ABS. Adam turns a gradient that is rounding noise
+     * (a ReLU unit whose pre-activations sit at its kink for some points, where host and device round
+     * differently) into full-size steps of either sign, so a few parameters drift apart over the 20 steps while
+     * the loss curves agree. Measured: 154 of 69,297 parameters beyond 3e-6 after 20 steps (0 after 1, 2 and 5
+     * steps), the worst 1.36e-4, against a largest movement of 2.1e-2.
      */
     private static final double PARAM_ABS = 3e-6;
+    /** At most this fraction of the parameters beyond PARAM_ABS (measured 0.22%). */
+    private static final double PARAM_OUTLIER_FRACTION = 0.005;
+    /** No parameter differs by more (measured 1.36e-4). */
+    private static final double PARAM_WORST_ABS = 3e-4;
     /**
-     * Last step's gradients, relative to the largest of each. Worst measured (one pass / chunks): dShape 6.1e-7 /
-     * 7.3e-7, dAppearance 6.4e-7 / 9.6e-7, dXyz 3.1e-7 / 1.7e-7, dDelta 3.43e-6 / 1.9e-6 (the device takes exp in
-     * float, the host in double).
+     * Gradients of the last step, relative to the largest of each, after the parameter drift above. Worst
+     * measured: dShape 2.8e-4, dAppearance 3.2e-6, dXyz 6.2e-4, dDelta 1.4e-5.
      */
-    private static final double GRAD_REL = 7e-6;
+    private static final double LAST_GRAD_REL = 1.5e-3;
 
     private static Preset preset() {
-        return Preset.load("tiny").withOverrides(List.of("featmapSize=8", "samples=8"));
+        return Preset.load("tiny").withOverrides(List.of("featmapSize=8", "samples=8", "frequencies=6"));
     }
 
     private static float[] uniform(SplittableRandom r, int n, double lo, double hi) {
@@ -111,6 +127,7 @@ class DeviceStreamStepTest {
         float[] hApp = new float[IMAGES * c.appearanceWidth()];
         float[] hXyz = new float[3 * n];
         float[] hDelta = new float[n];
+        float[][] first = null;
         try (Backend be = Backends.create("vector"); RenderKernels rk = RenderKernels.forBackend(be)) {
             Adam adam = new Adam();
             adam.addGroup("net", params, grads, LR, 0, pc);
@@ -149,6 +166,9 @@ class DeviceStreamStepTest {
                 mlp.backward(be, ws, grads, dPe, 0, e, hShape, 0, hApp, 0, dSigma, 0, dFeat, 0, ch, pe, 0, e,
                         x[4], 0, x[5], 0, params, IMAGES, p * s);
                 be.frequencyEncodeBackward(hXyz, 0, dPe, 0, e, x[1], 0, n, pr.frequencies(), false);
+                if (step == 0) {
+                    first = new float[][] {hShape.clone(), hApp.clone(), hXyz.clone(), hDelta.clone()};
+                }
                 adam.step(be);
             }
         }
@@ -161,8 +181,16 @@ class DeviceStreamStepTest {
             plan.setParameters(init);
             double worstLoss = 0;
             float[] devLoss = new float[STEPS];
+            double[] firstRel = new double[4];
             for (int step = 0; step < STEPS; step++) {
                 devLoss[step] = plan.step(x[0], x[1], x[2], x[3], x[4], x[5], x[6]);
+                if (step == 0) {
+                    float[][] g = {new float[hShape.length], new float[hApp.length], new float[hXyz.length], new float[hDelta.length]};
+                    plan.addGradients(g[0], g[1], g[2], g[3]);
+                    for (int q = 0; q < 4; q++) {
+                        firstRel[q] = worstRel(first[q], g[q]);
+                    }
+                }
                 worstLoss = Math.max(worstLoss, Math.abs(devLoss[step] - hostLoss[step]) / hostLoss[step]);
             }
             float[] dShape = new float[hShape.length];
@@ -174,7 +202,11 @@ class DeviceStreamStepTest {
             plan.parameters(devParams);
             double worstParam = 0;
             double moved = 0;
+            int outliers = 0;
             for (int i = 0; i < pc; i++) {
+                if (Math.abs(devParams[i] - params[i]) > PARAM_ABS) {
+                    outliers++;
+                }
                 worstParam = Math.max(worstParam, Math.abs(devParams[i] - params[i]));
                 moved = Math.max(moved, Math.abs(devParams[i] - init[i]));
             }
@@ -183,19 +215,27 @@ class DeviceStreamStepTest {
             double gXyz = worstRel(hXyz, dXyz);
             double gDelta = worstRel(hDelta, dDelta);
             if (Boolean.getBoolean("gazenerf.measure")) {
-                System.out.printf("MEASURE DeviceStreamStep chunkRays " + chunkRays + ": loss rel %.3e, params abs %.3e (moved %.3e), grads rel shape %.3e"
-                        + " app %.3e xyz %.3e delta %.3e%n", worstLoss, worstParam, moved, gShape, gApp, gXyz, gDelta);
+                System.out.printf("MEASURE DeviceStreamStep chunkRays " + chunkRays + ": loss rel %.3e, params abs %.3e (moved %.3e,"
+                        + " %d of %d beyond %.1e), first grads rel shape %.3e app %.3e xyz %.3e delta %.3e,"
+                        + " last grads rel shape %.3e app %.3e xyz %.3e delta %.3e%n", worstLoss, worstParam,
+                        moved, outliers, pc, PARAM_ABS, firstRel[0], firstRel[1], firstRel[2], firstRel[3],
+                        gShape, gApp, gXyz, gDelta);
                 System.out.println("MEASURE losses host " + Arrays.toString(hostLoss) + "\n device " + Arrays.toString(devLoss));
             }
             for (int step = 0; step < STEPS; step++) {
                 assertEquals(hostLoss[step], devLoss[step], LOSS_REL * hostLoss[step], "loss of step " + (step + 1));
             }
             assertTrue(moved > 10 * LR, "the parameters moved: " + moved);
-            assertTrue(worstParam <= PARAM_ABS, "final parameters differ by " + worstParam);
-            assertTrue(gShape <= GRAD_REL, "dShape differs by " + gShape);
-            assertTrue(gApp <= GRAD_REL, "dAppearance differs by " + gApp);
-            assertTrue(gXyz <= GRAD_REL, "dXyz differs by " + gXyz);
-            assertTrue(gDelta <= GRAD_REL, "dDelta differs by " + gDelta);
+            String[] names = {"dShape", "dAppearance", "dXyz", "dDelta"};
+            for (int q = 0; q < 4; q++) {
+                assertTrue(firstRel[q] <= FIRST_GRAD_REL, names[q] + " of the first step differs by " + firstRel[q]);
+            }
+            assertTrue(outliers <= PARAM_OUTLIER_FRACTION * pc, outliers + " final parameters differ by more than " + PARAM_ABS);
+            assertTrue(worstParam <= PARAM_WORST_ABS, "final parameters differ by " + worstParam);
+            double[] last = {gShape, gApp, gXyz, gDelta};
+            for (int q = 0; q < 4; q++) {
+                assertTrue(last[q] <= LAST_GRAD_REL, names[q] + " of the last step differs by " + last[q]);
+            }
             // host copies: the heap once, then one upload and one download per step, one snapshot download
             assertEquals(1 + STEPS, plan.uploads());
             assertEquals(STEPS + 1, plan.downloads());
