@@ -1,6 +1,7 @@
 package dev.gazenerf.backend.opencl.step;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 
 import dev.gazenerf.backend.Backend;
@@ -35,16 +36,23 @@ class DeviceMlpStepTest {
     private static final float LR = 1e-3f;
     /**
      * Loss, relative, any step (the device sums float terms in two stages, the host in double). Worst measured:
-     * 1.00e-6.
+     * 8.1e-7 (1.00e-6 with 10 frequencies).
      */
     private static final double LOSS_REL = 2e-6;
-    /** Final parameters, absolute (they moved by up to 2.1e-2 over the 20 steps). Worst measured: 9.69e-8. */
+    /**
+     * Final parameters, absolute (they moved by up to 2.1e-2 over the 20 steps). Worst measured: 1.04e-7 (9.7e-8
+     * with 10 frequencies).
+     */
     private static final double PARAM_ABS = 2e-7;
-    /** Code gradients of the last step, relative to the largest magnitude. Worst measured: 1.37e-6. */
+    /**
+     * Code gradients of the last step, relative to the largest magnitude. Worst measured: 6.4e-7 (1.37e-6 with 10
+     * frequencies).
+     */
     private static final double CODE_GRAD_REL = 3e-6;
 
     private static NerfMlp tinyFaceMlp() {
-        return new GazeNerfModel(Preset.load("tiny")).faceMlp();
+        // pinned to 6 frequencies (the tiny preset's since it was retuned), so that the measured tolerances hold
+        return new GazeNerfModel(Preset.load("tiny").withOverrides(List.of("frequencies=6"))).faceMlp();
     }
 
     private static float[] uniform(SplittableRandom r, int n, double lo, double hi) {
