@@ -1,0 +1,63 @@
+/**
+ * Device-resident training steps on OpenCL (issue 6): data goes up once, every kernel of the step reads the
+ * buffers the previous kernel left on the device, and only the loss and what the host needs come back.
+ *
+ * <h2>The technique</h2>
+ * Aparapi keeps one device buffer per Java array <em>per kernel instance</em> and transfers whole arrays, so the
+ * per-op kernels of {@link dev.gazenerf.backend.OpenClBackend} each upload and download their operands on every
+ * call. Here one kernel class, {@link dev.gazenerf.backend.opencl.step.StepKernel}, holds every buffer of a step
+ * in a few arrays bound once (a {@code heap} addressed by offsets, an {@code in} buffer the host uploads each
+ * step, a small {@code out} buffer it downloads, a parameter {@code snap}shot, and two compositing caches), and its
+ * {@code run()} dispatches on an {@code op} field to the per-op code: tiled gemm in local memory (three forms, an
+ * optional fused bias + activation epilogue, and split-k for the weight gradients, whose k runs over the points
+ * while m x n is one small weight matrix: slices are added in order by a reduce launch, their count chosen from
+ * the device's compute units), bias + activation, activation backward, grouped column sums,
+ * copies, fill, Adam, squared error, frequency encoding and its backward, compositing forward and backward (one
+ * work-item per ray). The math is that of the {@link dev.gazenerf.backend.Backend} and
+ * {@link dev.gazenerf.render.RenderKernels} specifications, through the same helpers
+ * ({@link dev.gazenerf.kernel.Activation}, {@link dev.gazenerf.kernel.ScalarKernels},
+ * {@link dev.gazenerf.render.RenderMath}). Aparapi runs it in explicit mode; {@link
+ * dev.gazenerf.backend.opencl.step.DeviceArena} owns the arrays, counts every host copy, and launches through
+ * {@link dev.gazenerf.backend.OpenClBackend#execute}, which throws when a launch did not run on the OpenCL device
+ * (never a silent run on Java threads). The gemm tile comes from the device's work-group, work-item and local
+ * memory limits, the 1D work-group size from its work-group limit.
+ *
+ * <h2>Plans</h2>
+ * A plan lays out the heap once, builds its list of {@link dev.gazenerf.backend.opencl.step.Launch}es once, and
+ * replays it every step (no allocation per step):
+ * <ul>
+ *   <li>{@link dev.gazenerf.backend.opencl.step.DeviceMlpStep}: one NeRF MLP: forward, a mean-squared-error loss
+ *       on sigma and features, backward to the parameters and both codes, Adam. Per step: 1 upload, 1 download,
+ *       86 launches for the 8-layer MLP.</li>
+ *   <li>{@link dev.gazenerf.backend.opencl.step.DeviceStreamStep}: one GazeNeRF stream: frequency encoding, the
+ *       MLP, compositing to a feature map, a mean-squared-error loss on the map, compositing / MLP / encoding
+ *       backward (to the parameters, codes, points and sample spacings), Adam. Per step: 1 upload, 1 download.
+ *       Optionally the MLP runs in chunks of rays recomputed before their backward (activation checkpointing,
+ *       as GazeNerfModel does), so the device holds one chunk's activations.</li>
+ * </ul>
+ * Both are tested against the host path on {@code vector} over 20 steps (loss curve, final parameters,
+ * gradients) and for their exact transfer counts.
+ *
+ * <h2>Not yet on the device</h2>
+ * The rest of GazeNerfModel's step: the second stream in the same plan, the eye-feature rotation by the gaze and
+ * the max merge, the neural renderer (1x1 convolutions, pixel shuffle, blur, bilinear upsampling) of the four
+ * images, the masked image losses of the trainer, the background map as a trained parameter, per-group learning
+ * rates. A plan's heap is one Java array, so a step is limited to 2^31 - 9 floats and the device's largest
+ * allocation (DeviceArena says so when exceeded); DeviceMlpStep keeps every activation, DeviceStreamStep with
+ * chunks keeps one chunk's.
+ *
+ * <h2>Observed on PoCL</h2>
+ * On PoCL's CPU device the buffers Aparapi creates live in the host arrays' memory, so host arrays show device
+ * writes and the device sees host writes made after a put; residency is witnessed by the transfer counts. A
+ * long {@code else if} chain in {@code run()} made Aparapi 3.0.2 fail with "child list broken": the dispatch is a
+ * flat sequence of independent {@code if}s.
+ *
+ * <h2>Running on a GPU</h2>
+ * Any OpenCL 1.2+ device works; the JVM needs the vendor's OpenCL ICD and the ICD loader
+ * ({@code libOpenCL.so.1}, Debian/Ubuntu {@code ocl-icd-libopencl1}): NVIDIA: the proprietary driver's OpenCL
+ * ICD ({@code nvidia-opencl-icd} or the driver's {@code libnvidia-compute}); AMD: ROCm's OpenCL runtime
+ * ({@code rocm-opencl-runtime}) or Mesa's {@code mesa-opencl-icd}; Intel: {@code intel-opencl-icd} (NEO).
+ * {@code clinfo -l} must list the device; {@code gazenerf info} lists what Aparapi sees and
+ * {@code -Dgazenerf.device=N} (the command line's {@code --device N}) picks one.
+ */
+package dev.gazenerf.backend.opencl.step;
