@@ -82,6 +82,40 @@ class VectorBackendTest {
         }
     }
 
+    /** Two threads sharing one backend get the same bits as one thread calling it alone. */
+    @Test
+    void concurrentCallersGetTheSameBits() throws InterruptedException {
+        List<BackendCases.Case> cases = BackendCases.largeCases();
+        float[][][] expected = new float[cases.size()][][];
+        for (int i = 0; i < cases.size(); i++) {
+            expected[i] = cases.get(i).run().apply(two);
+        }
+        Throwable[] failure = new Throwable[2];
+        Thread[] callers = new Thread[2];
+        for (int t = 0; t < 2; t++) {
+            final int id = t;
+            callers[t] = new Thread(() -> {
+                try {
+                    for (int i = 0; i < cases.size(); i++) {
+                        int c = (i + id * cases.size() / 2) % cases.size();  // the two callers start at different cases
+                        assertBitwiseEqual(expected[c], cases.get(c).run().apply(two), "concurrent caller " + id + ": " + cases.get(c));
+                    }
+                } catch (Throwable e) {
+                    failure[id] = e;
+                }
+            });
+            callers[t].start();
+        }
+        for (Thread t : callers) {
+            t.join();
+        }
+        for (Throwable f : failure) {
+            if (f != null) {
+                throw new AssertionError(f);
+            }
+        }
+    }
+
     /** The 2x2 case of ScalarBackendTest, worked by hand: a = [1 2; 3 4], w = [5 6; 7 8]. */
     @Test
     void gemmFormsOnLiteralNumbers() {
