@@ -45,7 +45,7 @@ final class VectorGemm {
      * fast on a fresh JVM at 512 bits, but once weight-gradient calls had run, C2's recompiled kernel ran at
      * about 58% of its first speed for every form; 6 by 2 stayed at 90-100 GFLOP/s per core in any call order.)
      */
-    static final int MR = 6;
+    static final int MR = 6;  // kernel() and the A packers are unrolled for exactly 6 rows
     /** Vectors per row of the micro-kernel. */
     private static final int NV = 2;
     /** Columns of the micro-kernel. */
@@ -358,20 +358,26 @@ final class VectorGemm {
     /** Packs columns {@code [i0, i0+mc)}, rows {@code [p0, p0+kc)} of A {@code (k, m)} (read transposed) into micro-panels. */
     private static void packATransposed(float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] ap,
                                         int apOff) {
+        // micro-panel by micro-panel: sequential writes, MR floats read from each row of A
         int full = mc - mc % MR;
-        for (int p = 0; p < kc; p++) {
-            int src = aOff + (p0 + p) * lda + i0;
-            int d = apOff + p * MR;
-            int q = 0;
-            for (; q < full; q += MR) {
-                int o = q * kc + d;
-                for (int r = 0; r < MR; r++) {
-                    ap[o + r] = a[src + q + r];
-                }
+        for (int q = 0; q < full; q += MR) {
+            int src = aOff + p0 * lda + i0 + q;
+            int d = apOff + q * kc;
+            for (int p = 0; p < kc; p++, src += lda, d += MR) {
+                ap[d] = a[src];
+                ap[d + 1] = a[src + 1];
+                ap[d + 2] = a[src + 2];
+                ap[d + 3] = a[src + 3];
+                ap[d + 4] = a[src + 4];
+                ap[d + 5] = a[src + 5];
             }
-            if (q < mc) {
+        }
+        if (full < mc) {
+            int src = aOff + p0 * lda + i0 + full;
+            int d = apOff + full * kc;
+            for (int p = 0; p < kc; p++, src += lda, d += MR) {
                 for (int r = 0; r < MR; r++) {
-                    ap[q * kc + d + r] = q + r < mc ? a[src + q + r] : 0f;
+                    ap[d + r] = full + r < mc ? a[src + r] : 0f;
                 }
             }
         }
