@@ -8,7 +8,7 @@ import java.util.Arrays;
 
 /**
  * The three gemm forms of the {@code vector} backend: packed panels, a register-blocked micro-kernel of
- * {@value #MR} rows by 4 vectors with fused multiply-add, cache blocking over k, parallel over blocks of C.
+ * {@value #MR} rows by 2 vectors with fused multiply-add, cache blocking over k, parallel over blocks of C.
  *
  * <p>All forms compute {@code C[i,j] (+)= sum_p A'(i,p) B'(p,j)} with {@code A'} and {@code B'} read through
  * the form's layout while packing:
@@ -17,8 +17,8 @@ import java.util.Arrays;
  *   <li>NN (input gradient, {@code dX = dY W}): A' = A {@code (m, k)}, B' = B {@code (k, n)};</li>
  *   <li>TN (weight gradient, {@code dW = dY^T X}): A'(i,p) = A[p,i] with A {@code (k, m)}, B' = B {@code (k, n)}.</li>
  * </ul>
- * A' is packed into micro-panels of {@value #MR} rows ({@code ap[q*kc + p*MR + r]}), B' into panels of
- * {@code NR = 4 * VL} columns ({@code bp[t*kc + p*NR + c]}); edges are padded with zeros and written back
+ * A' is packed into micro-panels of {@code MR} rows ({@code ap[q*kc + p*MR + r]}), B' into panels of
+ * {@code NR = NV * VL} columns ({@code bp[t*kc + p*NR + c]}); edges are padded with zeros and written back
  * through a small tile.
  *
  * <p>Determinism: k is cut into fixed blocks of {@value #KC}, independent of the thread count. Each element
@@ -39,16 +39,23 @@ final class VectorGemm {
 
     private static final VectorSpecies<Float> S = VectorKernels.SPECIES;
     private static final int VL = S.length();
-    /** Rows of the micro-kernel. */
-    static final int MR = 4;
-    /** Columns of the micro-kernel: 4 vectors. */
-    static final int NR = 4 * VL;
+    /**
+     * Rows of the micro-kernel. 6 rows by 2 vectors: 12 accumulators, which with the 2 loaded vectors of B and
+     * the broadcast fit in the 16 vector registers of AVX2 as well as in AVX-512's 32. (A 4 by 4 kernel was as
+     * fast on a fresh JVM at 512 bits, but once weight-gradient calls had run, C2's recompiled kernel ran at
+     * about 58% of its first speed for every form; 6 by 2 stayed at 90-100 GFLOP/s per core in any call order.)
+     */
+    static final int MR = 6;  // kernel() and the A packers are unrolled for exactly 6 rows
+    /** Vectors per row of the micro-kernel. */
+    private static final int NV = 2;
+    /** Columns of the micro-kernel. */
+    static final int NR = NV * VL;
     /** The k block. Part of the definition of the result (block sums are added in order): never derive it from threads. */
     static final int KC = 384;
     /** Most rows of C per task. */
-    private static final int MC = 128;
+    private static final int MC = 120;
     /** Columns of B' packed per column round. */
-    private static final int NC = 12 * NR;
+    private static final int NC = 24 * NR;
     /** k blocks per round: packed together, then consumed by every block of C (fewer hand-offs to the workers). */
     private static final int ROUND = 4;
     /** Below this many flops a gemm runs on the calling thread only. */
@@ -216,99 +223,91 @@ final class VectorGemm {
         for (int q = 0; q < mc; q += MR) {
             int mr = Math.min(MR, mc - q);
             for (int t = 0; t < nc; t += NR) {
-                kernel(kc, ap, aBase + q * kc, bp, bBase + t * kc, c, cBase + q * ldc + t, ldc, load, mr, Math.min(NR, nc - t), tile);
+                kernel(kc, ap, aBase + q * kc, bp, bBase + t * kc, c, cBase + q * ldc + t, ldc, load, mr,
+                        Math.min(NR, nc - t), tile);
             }
         }
     }
 
     /**
-     * The micro-kernel: {@code C[0..mr, 0..nr] = (load ? C : 0) + sum_p ap[p, 0..MR] outer bp[p, 0..NR]}
-     * with 16 vector accumulators (4 rows by 4 vectors) held in registers over the whole k block.
+     * The micro-kernel: {@code C[0..mr, 0..nr] = (load ? C : 0) + sum_p ap[p, 0..6] outer bp[p, 0..NR]} with
+     * 12 vector accumulators (6 rows by 2 vectors) held in registers over the whole k block; edges (mr < MR or
+     * nr < NR, computed on zero padding) go through {@code tile}.
      */
     private static void kernel(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int ci, int ldc,
-                               boolean load, int mr, int nr, float[] tile) {
+                                  boolean load, int mr, int nr, float[] tile) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = c00;
-        FloatVector c02 = c00;
-        FloatVector c03 = c00;
         FloatVector c10 = c00;
         FloatVector c11 = c00;
-        FloatVector c12 = c00;
-        FloatVector c13 = c00;
         FloatVector c20 = c00;
         FloatVector c21 = c00;
-        FloatVector c22 = c00;
-        FloatVector c23 = c00;
         FloatVector c30 = c00;
         FloatVector c31 = c00;
-        FloatVector c32 = c00;
-        FloatVector c33 = c00;
+        FloatVector c40 = c00;
+        FloatVector c41 = c00;
+        FloatVector c50 = c00;
+        FloatVector c51 = c00;
         for (int p = 0; p < kc; p++) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + VL);
-            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
-            FloatVector b3 = FloatVector.fromArray(S, bp, bi + 3 * VL);
             FloatVector x = FloatVector.broadcast(S, ap[ai]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
-            c02 = x.fma(b2, c02);
-            c03 = x.fma(b3, c03);
             x = FloatVector.broadcast(S, ap[ai + 1]);
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
-            c12 = x.fma(b2, c12);
-            c13 = x.fma(b3, c13);
             x = FloatVector.broadcast(S, ap[ai + 2]);
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
-            c22 = x.fma(b2, c22);
-            c23 = x.fma(b3, c23);
             x = FloatVector.broadcast(S, ap[ai + 3]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
-            c32 = x.fma(b2, c32);
-            c33 = x.fma(b3, c33);
+            x = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
             ai += MR;
             bi += NR;
         }
         if (mr == MR && nr == NR) {
             store(c00, c, ci, load);
             store(c01, c, ci + VL, load);
-            store(c02, c, ci + 2 * VL, load);
-            store(c03, c, ci + 3 * VL, load);
             ci += ldc;
             store(c10, c, ci, load);
             store(c11, c, ci + VL, load);
-            store(c12, c, ci + 2 * VL, load);
-            store(c13, c, ci + 3 * VL, load);
             ci += ldc;
             store(c20, c, ci, load);
             store(c21, c, ci + VL, load);
-            store(c22, c, ci + 2 * VL, load);
-            store(c23, c, ci + 3 * VL, load);
             ci += ldc;
             store(c30, c, ci, load);
             store(c31, c, ci + VL, load);
-            store(c32, c, ci + 2 * VL, load);
-            store(c33, c, ci + 3 * VL, load);
+            ci += ldc;
+            store(c40, c, ci, load);
+            store(c41, c, ci + VL, load);
+            ci += ldc;
+            store(c50, c, ci, load);
+            store(c51, c, ci + VL, load);
             return;
         }
         c00.intoArray(tile, 0);
         c01.intoArray(tile, VL);
-        c02.intoArray(tile, 2 * VL);
-        c03.intoArray(tile, 3 * VL);
         c10.intoArray(tile, NR);
         c11.intoArray(tile, NR + VL);
-        c12.intoArray(tile, NR + 2 * VL);
-        c13.intoArray(tile, NR + 3 * VL);
         c20.intoArray(tile, 2 * NR);
         c21.intoArray(tile, 2 * NR + VL);
-        c22.intoArray(tile, 2 * NR + 2 * VL);
-        c23.intoArray(tile, 2 * NR + 3 * VL);
         c30.intoArray(tile, 3 * NR);
         c31.intoArray(tile, 3 * NR + VL);
-        c32.intoArray(tile, 3 * NR + 2 * VL);
-        c33.intoArray(tile, 3 * NR + 3 * VL);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + VL);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + VL);
+        writeTile(tile, c, ci, ldc, load, mr, nr);
+    }
+
+    private static void writeTile(float[] tile, float[] c, int ci, int ldc, boolean load, int mr, int nr) {
         for (int r = 0; r < mr; r++) {
             int row = ci + r * ldc;
             for (int j = 0; j < nr; j++) {
@@ -334,17 +333,22 @@ final class VectorGemm {
                 int s1 = s0 + lda;
                 int s2 = s1 + lda;
                 int s3 = s2 + lda;
+                int s4 = s3 + lda;
+                int s5 = s4 + lda;
                 for (int p = 0; p < kc; p++, d += MR) {
                     ap[d] = a[s0 + p];
                     ap[d + 1] = a[s1 + p];
                     ap[d + 2] = a[s2 + p];
                     ap[d + 3] = a[s3 + p];
+                    ap[d + 4] = a[s4 + p];
+                    ap[d + 5] = a[s5 + p];
                 }
             } else {
-                int rows = mc - q;
-                for (int p = 0; p < kc; p++, d += MR) {
-                    for (int r = 0; r < MR; r++) {
-                        ap[d + r] = r < rows ? a[s0 + r * lda + p] : 0f;
+                int rows = Math.min(MR, mc - q);
+                for (int r = 0; r < MR; r++) {
+                    int src = s0 + r * lda;
+                    for (int p = 0, dr = d + r; p < kc; p++, dr += MR) {
+                        ap[dr] = r < rows ? a[src + p] : 0f;
                     }
                 }
             }
@@ -354,21 +358,26 @@ final class VectorGemm {
     /** Packs columns {@code [i0, i0+mc)}, rows {@code [p0, p0+kc)} of A {@code (k, m)} (read transposed) into micro-panels. */
     private static void packATransposed(float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] ap,
                                         int apOff) {
+        // micro-panel by micro-panel: sequential writes, MR floats read from each row of A
         int full = mc - mc % MR;
-        for (int p = 0; p < kc; p++) {
-            int src = aOff + (p0 + p) * lda + i0;
-            int d = apOff + p * MR;
-            int q = 0;
-            for (; q < full; q += MR) {
-                int o = q * kc + d;
-                ap[o] = a[src + q];
-                ap[o + 1] = a[src + q + 1];
-                ap[o + 2] = a[src + q + 2];
-                ap[o + 3] = a[src + q + 3];
+        for (int q = 0; q < full; q += MR) {
+            int src = aOff + p0 * lda + i0 + q;
+            int d = apOff + q * kc;
+            for (int p = 0; p < kc; p++, src += lda, d += MR) {
+                ap[d] = a[src];
+                ap[d + 1] = a[src + 1];
+                ap[d + 2] = a[src + 2];
+                ap[d + 3] = a[src + 3];
+                ap[d + 4] = a[src + 4];
+                ap[d + 5] = a[src + 5];
             }
-            if (q < mc) {
+        }
+        if (full < mc) {
+            int src = aOff + p0 * lda + i0 + full;
+            int d = apOff + full * kc;
+            for (int p = 0; p < kc; p++, src += lda, d += MR) {
                 for (int r = 0; r < MR; r++) {
-                    ap[q * kc + d + r] = q + r < mc ? a[src + q + r] : 0f;
+                    ap[d + r] = full + r < mc ? a[src + r] : 0f;
                 }
             }
         }
@@ -381,10 +390,9 @@ final class VectorGemm {
         int src = bOff + p0 * ldb + j0 + t;
         if (t + NR <= nc) {
             for (int p = 0; p < kc; p++, d += NR, src += ldb) {
-                FloatVector.fromArray(S, b, src).intoArray(bp, d);
-                FloatVector.fromArray(S, b, src + VL).intoArray(bp, d + VL);
-                FloatVector.fromArray(S, b, src + 2 * VL).intoArray(bp, d + 2 * VL);
-                FloatVector.fromArray(S, b, src + 3 * VL).intoArray(bp, d + 3 * VL);
+                for (int v = 0; v < NR; v += VL) {
+                    FloatVector.fromArray(S, b, src + v).intoArray(bp, d + v);
+                }
             }
         } else {
             int cols = nc - t;

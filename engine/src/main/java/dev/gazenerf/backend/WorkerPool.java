@@ -1,6 +1,7 @@
 package dev.gazenerf.backend;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -8,10 +9,11 @@ import java.util.concurrent.locks.LockSupport;
  * indices {@code 0 .. tasks-1} of one {@link Body} to the calling thread (worker 0) and the
  * {@code threads - 1} pool threads (workers 1..), and returns when all tasks are done.
  *
- * <p>Which worker runs which task is decided at run time (an atomic counter), so a task's result must
- * not depend on the worker: workers only select per-thread scratch. Nothing is allocated per call;
- * the bodies are long-lived objects whose fields the caller sets before {@link #run}. Calls are
- * serialized ({@code synchronized}); a body must not call {@link #run} itself.
+ * <p>Which worker runs which task is decided at run time (first come, first served), so a task's result must
+ * not depend on the worker: workers only select per-thread scratch. The caller never waits for a worker that
+ * has not started: on a busy machine it simply runs more of the tasks itself. Nothing is allocated per call;
+ * the bodies are long-lived objects whose fields the caller sets before {@link #run}. Calls are serialized
+ * ({@code synchronized}); a body must not call {@link #run} itself.
  */
 final class WorkerPool implements AutoCloseable {
 
@@ -20,15 +22,23 @@ final class WorkerPool implements AutoCloseable {
         void run(int task, int worker);
     }
 
+    // state = generation (24 bits) | task count (20 bits) | next task index (20 bits). A task is claimed by a
+    // compare-and-set that advances the index, so a claim can only succeed while its generation has unclaimed
+    // tasks, and the caller starts the next generation only when every task of this one is done.
+    private static final int BITS = 20;
+    private static final long MASK = (1L << BITS) - 1;
+    private static final int MAX_TASKS = (int) MASK;
+    private static final long GEN_MASK = (1L << (64 - 2 * BITS)) - 1;
+
     private final int threads;
     private final Thread[] workers;
-    private final AtomicInteger next = new AtomicInteger();
-    private final AtomicInteger busy = new AtomicInteger();
-    // Written by the caller before the volatile write of 'generation', read by workers after reading it.
+    private final AtomicLong state = new AtomicLong();
+    private final AtomicInteger done = new AtomicInteger();
+    // Written by the caller before 'state' publishes a generation; read by a worker after it claimed a task.
     private Body body;
-    private int tasks;
+    private int base;
     private Thread owner;
-    private volatile int generation;
+    private long generation;
     private volatile Throwable failure;
     private volatile boolean closed;
 
@@ -57,28 +67,31 @@ final class WorkerPool implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("vector backend: used after close()");
         }
-        if (tasks <= 0) {
-            return;
-        }
         if (workers.length == 0 || tasks == 1) {
             for (int t = 0; t < tasks; t++) {
                 body.run(t, 0);
             }
             return;
         }
+        for (int b = 0; b < tasks; b += MAX_TASKS) {
+            dispatch(body, b, Math.min(MAX_TASKS, tasks - b));
+        }
+    }
+
+    private void dispatch(Body body, int base, int count) {
         this.body = body;
-        this.tasks = tasks;
+        this.base = base;
         this.owner = Thread.currentThread();
         this.failure = null;
-        next.set(0);
-        busy.set(workers.length);
-        generation = generation + 1;
+        done.set(0);
+        generation = (generation + 1) & GEN_MASK;
+        state.set((generation << (2 * BITS)) | ((long) count << BITS));
         for (Thread w : workers) {
             LockSupport.unpark(w);
         }
         work(0);
         int spins = 0;
-        while (busy.get() != 0) {
+        while (done.get() != count) {
             if (spins < 2000) {
                 spins++;
                 Thread.onSpinWait();
@@ -100,33 +113,35 @@ final class WorkerPool implements AutoCloseable {
         }
     }
 
+    /** Claims and runs tasks of the current generation until none is left. */
     private void work(int worker) {
-        Body b = body;
-        int n = tasks;
-        try {
-            for (int t = next.getAndIncrement(); t < n; t = next.getAndIncrement()) {
-                b.run(t, worker);
+        while (true) {
+            long s = state.get();
+            int index = (int) (s & MASK);
+            int count = (int) ((s >>> BITS) & MASK);
+            if (index >= count) {
+                return;
             }
-        } catch (Throwable e) {
-            failure = e;
-            next.set(n);
+            if (!state.compareAndSet(s, s + 1)) {
+                continue;
+            }
+            try {
+                body.run(base + index, worker);
+            } catch (Throwable e) {
+                if (failure == null) {
+                    failure = e;
+                }
+            }
+            if (done.incrementAndGet() == count) {
+                LockSupport.unpark(owner);
+            }
         }
     }
 
     private void loop(int index) {
-        int seen = 0;
-        while (true) {
-            while (generation == seen && !closed) {
-                LockSupport.park(this);
-            }
-            if (closed) {
-                return;
-            }
-            seen = generation;
+        while (!closed) {
             work(index);
-            if (busy.decrementAndGet() == 0) {
-                LockSupport.unpark(owner);
-            }
+            LockSupport.park(this);
         }
     }
 

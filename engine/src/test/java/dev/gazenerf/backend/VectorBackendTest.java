@@ -1,6 +1,7 @@
 package dev.gazenerf.backend;
 
 import dev.gazenerf.kernel.VectorKernels;
+import jdk.incubator.vector.FloatVector;
 import org.ejml.data.FMatrixRMaj;
 import org.ejml.dense.row.CommonOps_FDRM;
 import org.junit.jupiter.api.AfterAll;
@@ -20,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.abort;
 
 /**
  * The {@code vector} backend on its own: determinism across thread counts and runs, gemms against EJML as an
@@ -76,6 +78,40 @@ class VectorBackendTest {
                     throw new AssertionError(what + ": buffer " + b + " element " + i + " is " + actual[b][i]
                             + ", expected the bits of " + expected[b][i]);
                 }
+            }
+        }
+    }
+
+    /** Two threads sharing one backend get the same bits as one thread calling it alone. */
+    @Test
+    void concurrentCallersGetTheSameBits() throws InterruptedException {
+        List<BackendCases.Case> cases = BackendCases.largeCases();
+        float[][][] expected = new float[cases.size()][][];
+        for (int i = 0; i < cases.size(); i++) {
+            expected[i] = cases.get(i).run().apply(two);
+        }
+        Throwable[] failure = new Throwable[2];
+        Thread[] callers = new Thread[2];
+        for (int t = 0; t < 2; t++) {
+            final int id = t;
+            callers[t] = new Thread(() -> {
+                try {
+                    for (int i = 0; i < cases.size(); i++) {
+                        int c = (i + id * cases.size() / 2) % cases.size();  // the two callers start at different cases
+                        assertBitwiseEqual(expected[c], cases.get(c).run().apply(two), "concurrent caller " + id + ": " + cases.get(c));
+                    }
+                } catch (Throwable e) {
+                    failure[id] = e;
+                }
+            });
+            callers[t].start();
+        }
+        for (Thread t : callers) {
+            t.join();
+        }
+        for (Throwable f : failure) {
+            if (f != null) {
+                throw new AssertionError(f);
             }
         }
     }
@@ -185,6 +221,10 @@ class VectorBackendTest {
     @ParameterizedTest(name = "{0}-bit")
     @ValueSource(ints = {256, 128})
     void parityAtNarrowerWidths(int bits) throws IOException, InterruptedException {
+        int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        if (bits >= preferred) {
+            abort("this CPU's vectors are " + preferred + "-bit: the other tests already run that width");
+        }
         String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
         ProcessBuilder pb = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector",
                 "-D" + VectorKernels.BITS_PROPERTY + "=" + bits, "-XX:+UseSerialGC", "-Xmx1g",
