@@ -47,7 +47,14 @@ public final class Main implements Runnable {
             c.getErr().flush();
             return USER_ERROR;
         });
-        int code = cl.execute(args);
+        int code;
+        try {
+            code = cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            err.println("gazenerf: error: out of memory with a maximum heap of " + (Runtime.getRuntime().maxMemory() >> 20)
+                    + " MiB: give the JVM more (GAZENERF_HEAP=8g ./gazenerf ...), or use a smaller preset or batch");
+            code = USER_ERROR;
+        }
         out.flush();
         err.flush();
         return code;
