@@ -21,7 +21,7 @@ public final class Backends {
     /** System property with the index of the OpenCL device to use (default: the first GPU, else the first device). */
     public static final String DEVICE_PROPERTY = "gazenerf.device";
 
-    private static final List<String> NAMES = List.of("scalar", "vector", "opencl");
+    private static final List<String> NAMES = List.of("scalar", "vector", "opencl", "tornadovm");
 
     private Backends() {
     }

@@ -11,7 +11,7 @@ import java.util.List;
 /** Options every subcommand takes: the backend, a config file, field overrides, verbosity. */
 public final class CommonOptions {
     @Option(names = "--backend", paramLabel = "NAME",
-            description = "scalar, vector or opencl (default: opencl on a GPU, else vector; or -Dgazenerf.backend).")
+            description = "scalar, vector, opencl or tornadovm (default: opencl on a GPU, else vector; or -Dgazenerf.backend).")
     String backend;
 
     @Option(names = "--device", paramLabel = "N", description = "OpenCL device index (see `gazenerf info`).")

@@ -85,9 +85,9 @@ final class InfoCommand implements Callable<Integer> {
         out.println("Backends");
         for (Map<String, Object> b : backends) {
             if (Boolean.TRUE.equals(b.get("available"))) {
-                out.printf("  %-8s yes  %s%n", b.get("name"), b.get("device"));
+                out.printf("  %-9s yes  %s%n", b.get("name"), b.get("device"));
             } else {
-                out.printf("  %-8s no   %s%n", b.get("name"), b.get("reason"));
+                out.printf("  %-9s no   %s%n", b.get("name"), b.get("reason"));
             }
         }
         out.println("  default: " + info.get("default_backend"));
