@@ -44,6 +44,10 @@ final class TrainCommand implements Callable<Integer> {
             description = "Multiply every reference learning rate by F (default ${DEFAULT-VALUE}; small presets learn faster with 10-50).")
     float lrScale;
 
+    @Option(names = "--lr-decay-steps", defaultValue = "0", paramLabel = "N",
+            description = "Learning rates times 0.1^(step/N); 0 keeps them constant, as the reference effectively does (default ${DEFAULT-VALUE}).")
+    int lrDecaySteps;
+
     @Option(names = "--seed", defaultValue = "45", paramLabel = "S", description = "Seed of data order, jitter and init (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -67,7 +71,7 @@ final class TrainCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Preset p = Presets.resolve(preset, common);
         TrainOptions o = TrainOptions.reference(steps).withBatchSize(batch).withLearningRateScale(lrScale)
-                .withIntervals(checkpointEvery, evalEvery).withSeed(seed);
+                .withIntervals(checkpointEvery, evalEvery).withSeed(seed).withLrDecaySteps(lrDecaySteps);
         if (!resume && Files.isDirectory(run.resolve("checkpoints")) && !isEmpty(run.resolve("checkpoints"))) {
             throw new IllegalArgumentException(run + " already holds checkpoints: pass --resume to continue, or choose another --out");
         }

@@ -75,6 +75,12 @@ public record TrainOptions(int steps, int batchSize, long seed, long initSeed,
                 lrDecaySteps, loss, checkpointEvery, keepCheckpoints, evalEvery, evalImages);
     }
 
+    /** A copy with an exponential learning-rate schedule: rates times {@code 0.1^(step / decaySteps)}; 0 = constant. */
+    public TrainOptions withLrDecaySteps(int decaySteps) {
+        return new TrainOptions(steps, batchSize, seed, initSeed, lrNet, lrIden, lrAppearance, lrExpr, lrCamera,
+                decaySteps, loss, checkpointEvery, keepCheckpoints, evalEvery, evalImages);
+    }
+
     /** A copy with another seed for the data order, the jitter and the initialization. */
     public TrainOptions withSeed(long s) {
         return new TrainOptions(steps, batchSize, s, s, lrNet, lrIden, lrAppearance, lrExpr, lrCamera,
