@@ -46,4 +46,15 @@ final class BenchData {
         }
         System.out.println(seen);
     }
+
+    /**
+     * Heap in use after a full collection, in MiB: with every buffer preallocated and nothing allocated per
+     * step, this is the peak the step needs (plus JMH's own few MiB).
+     */
+    static long usedHeapMiB() {
+        Runtime rt = Runtime.getRuntime();
+        System.gc();
+        System.gc();
+        return (rt.totalMemory() - rt.freeMemory()) >> 20;
+    }
 }

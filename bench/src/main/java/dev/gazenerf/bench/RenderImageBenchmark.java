@@ -84,6 +84,7 @@ public class RenderImageBenchmark {
         in = new ModelInputs(model);
         macs = ModelInputs.forwardMacs(model);
         System.out.println("# backend: " + be.name() + " on " + be.device() + "; " + macs + " multiply-adds per image");
+        System.out.println("# heap " + preset + " render (1 image): " + BenchData.usedHeapMiB() + " MiB with its workspace");
     }
 
     @TearDown(Level.Trial)

@@ -135,6 +135,8 @@ public class TrainStepBenchmark {
         step = new Step(Preset.load(preset));
         macs = ModelInputs.trainMacs(step.model);
         System.out.println("# backend: " + be.name() + " on " + be.device() + "; " + macs + " multiply-adds per step");
+        step.run(be, rk, 3);
+        System.out.println("# heap " + preset + " training step (1 image): " + BenchData.usedHeapMiB() + " MiB after a step");
     }
 
     @TearDown(Level.Trial)
