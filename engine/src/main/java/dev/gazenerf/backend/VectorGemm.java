@@ -17,7 +17,9 @@ import java.util.Arrays;
  *   <li>NN (input gradient, {@code dX = dY W}): A' = A {@code (m, k)}, B' = B {@code (k, n)};</li>
  *   <li>TN (weight gradient, {@code dW = dY^T X}): A'(i,p) = A[p,i] with A {@code (k, m)}, B' = B {@code (k, n)}.</li>
  * </ul>
- * A' is packed into micro-panels of {@value #MR} rows ({@code ap[q*kc + p*MR + r]}), B' into panels of
+ * In the NT and NN forms, A' is A itself (row-major), read in place four rows at a time; a last group of fewer
+ * than {@value #MR} rows, and the TN form's A' (read transposed), are packed into micro-panels of {@value #MR}
+ * rows ({@code ap[q*kc + p*MR + r]}). B' is packed into panels of
  * {@code NR = 4 * VL} columns ({@code bp[t*kc + p*NR + c]}); edges are padded with zeros and written back
  * through a small tile.
  *
@@ -200,13 +202,28 @@ final class VectorGemm {
         for (int blk = 0; blk < roundBlocks; blk++) {
             int p0 = roundK0 + blk * KC;
             int kcB = Math.min(KC, k - p0);
+            boolean load = accumulate || p0 > 0;
+            int bBase = blk * blockStride + j0 * kcB;
+            int cBase = cOff + ic * ldc + jc + j0;
             if (form == FORM_TN) {
                 packATransposed(a, aOff, lda, ic, mc, p0, kcB, ap, 0);
+                macro(kcB, ap, 0, bShared, bBase, mc, j1 - j0, c, cBase, ldc, load, tile[worker]);
             } else {
-                packARows(a, aOff, lda, ic, mc, p0, kcB, ap);
+                // A is row-major: full groups of MR rows are read in place (packing them cost 16% of a small
+                // training step in JFR samples); only a last partial group is packed, zero-padded
+                int full = mc - mc % MR;
+                int aBase = aOff + ic * lda + p0;
+                for (int q = 0; q < full; q += MR) {
+                    for (int t = 0; t < j1 - j0; t += NR) {
+                        kernel(kcB, a, aBase + q * lda, lda, 1, bShared, bBase + t * kcB, c, cBase + q * ldc + t, ldc,
+                                load, MR, Math.min(NR, j1 - j0 - t), tile[worker]);
+                    }
+                }
+                if (full < mc) {
+                    packARows(a, aOff, lda, ic + full, mc - full, p0, kcB, ap);
+                    macro(kcB, ap, 0, bShared, bBase, mc - full, j1 - j0, c, cBase + full * ldc, ldc, load, tile[worker]);
+                }
             }
-            macro(kcB, ap, 0, bShared, blk * blockStride + j0 * kcB, mc, j1 - j0, c, cOff + ic * ldc + jc + j0, ldc,
-                    accumulate || p0 > 0, tile[worker]);
         }
     }
 
@@ -216,17 +233,22 @@ final class VectorGemm {
         for (int q = 0; q < mc; q += MR) {
             int mr = Math.min(MR, mc - q);
             for (int t = 0; t < nc; t += NR) {
-                kernel(kc, ap, aBase + q * kc, bp, bBase + t * kc, c, cBase + q * ldc + t, ldc, load, mr, Math.min(NR, nc - t), tile);
+                kernel(kc, ap, aBase + q * kc, 1, MR, bp, bBase + t * kc, c, cBase + q * ldc + t, ldc, load, mr,
+                        Math.min(NR, nc - t), tile);
             }
         }
     }
 
     /**
-     * The micro-kernel: {@code C[0..mr, 0..nr] = (load ? C : 0) + sum_p ap[p, 0..MR] outer bp[p, 0..NR]}
-     * with 16 vector accumulators (4 rows by 4 vectors) held in registers over the whole k block.
+     * The micro-kernel: {@code C[0..mr, 0..nr] = (load ? C : 0) + sum_p A'(0..MR, p) outer bp[p, 0..NR]}
+     * with 16 vector accumulators (4 rows by 4 vectors) held in registers over the whole k block. Element
+     * {@code A'(r, p)} is {@code ap[ai + r * rs + p * ps]}: a packed micro-panel ({@code rs = 1, ps = MR}) or
+     * four rows of a row-major A read in place ({@code rs = lda, ps = 1}); the arithmetic is the same.
      */
-    private static void kernel(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int ci, int ldc,
-                               boolean load, int mr, int nr, float[] tile) {
+    private static void kernel(int kc, float[] ap, int ai, int rs, int ps, float[] bp, int bi, float[] c, int ci,
+                               int ldc, boolean load, int mr, int nr, float[] tile) {
+        int rs2 = 2 * rs;
+        int rs3 = 3 * rs;
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = c00;
         FloatVector c02 = c00;
@@ -253,22 +275,22 @@ final class VectorGemm {
             c01 = x.fma(b1, c01);
             c02 = x.fma(b2, c02);
             c03 = x.fma(b3, c03);
-            x = FloatVector.broadcast(S, ap[ai + 1]);
+            x = FloatVector.broadcast(S, ap[ai + rs]);
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
             c12 = x.fma(b2, c12);
             c13 = x.fma(b3, c13);
-            x = FloatVector.broadcast(S, ap[ai + 2]);
+            x = FloatVector.broadcast(S, ap[ai + rs2]);
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
             c22 = x.fma(b2, c22);
             c23 = x.fma(b3, c23);
-            x = FloatVector.broadcast(S, ap[ai + 3]);
+            x = FloatVector.broadcast(S, ap[ai + rs3]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
             c32 = x.fma(b2, c32);
             c33 = x.fma(b3, c33);
-            ai += MR;
+            ai += ps;
             bi += NR;
         }
         if (mr == MR && nr == NR) {
