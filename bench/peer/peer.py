@@ -152,6 +152,8 @@ def composite(rays, samples, channels):
 
 
 def renderer_step(name):
+    """The neural renderer forward + backward as RendererBenchmark.forwardBackward: one feature map to one image,
+    gradients of every renderer weight (accumulated, never zeroed, as ours) and of the input map."""
     c = preset(name)
     p = {k: v.requires_grad_() for k, v in model_params(c).items() if k.startswith("neural_render")}
     n = c["featmap_size"]
