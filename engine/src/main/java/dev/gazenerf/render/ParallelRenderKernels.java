@@ -457,7 +457,8 @@ public final class ParallelRenderKernels implements RenderKernels {
 
     /**
      * Vector API twin of {@link RenderMath#blurPixelBackward}, bit for bit: the same taps in the same order
-     * (zero adjoint weights skipped), summed in registers onto 0 or onto the old dIn, stored once.
+     * (taps of adjoint weight 0 skipped, as there), summed in registers onto 0 or onto the old dIn, stored once.
+     * The up to 9 tap weights and offsets are computed once per pixel.
      */
     static void blurPixelBackwardVector(float[] dIn, float[] dOut, int n, int iy, int ix, int height, int width,
                                         int channels, boolean accumulate) {
@@ -471,40 +472,93 @@ public final class ParallelRenderKernels implements RenderKernels {
         int oy1 = Math.min(height - 1, iy + 1);
         int ox0 = Math.max(0, ix - 1);
         int ox1 = Math.min(width - 1, ix + 1);
+        // adjoint weights per axis; 0 where the tap is outside [o0, o1] (RenderMath skips a 0 weight)
+        float wy0 = RenderMath.blurAdjointWeight(oy0, iy, height);
+        float wy1 = oy0 + 1 <= oy1 ? RenderMath.blurAdjointWeight(oy0 + 1, iy, height) : 0f;
+        float wy2 = oy0 + 2 <= oy1 ? RenderMath.blurAdjointWeight(oy0 + 2, iy, height) : 0f;
+        float wx0 = RenderMath.blurAdjointWeight(ox0, ix, width);
+        float wx1 = ox0 + 1 <= ox1 ? RenderMath.blurAdjointWeight(ox0 + 1, ix, width) : 0f;
+        float wx2 = ox0 + 2 <= ox1 ? RenderMath.blurAdjointWeight(ox0 + 2, ix, width) : 0f;
+        // the tap weights as RenderMath computes them (wy * wx * 0.0625f), in its order: rows, then columns
+        float w00 = wy0 * wx0 * 0.0625f;
+        float w01 = wy0 * wx1 * 0.0625f;
+        float w02 = wy0 * wx2 * 0.0625f;
+        float w10 = wy1 * wx0 * 0.0625f;
+        float w11 = wy1 * wx1 * 0.0625f;
+        float w12 = wy1 * wx2 * 0.0625f;
+        float w20 = wy2 * wx0 * 0.0625f;
+        float w21 = wy2 * wx1 * 0.0625f;
+        float w22 = wy2 * wx2 * 0.0625f;
+        int r0 = (n * height + oy0) * width + ox0;
+        int o00 = r0 * channels;
+        int o01 = o00 + channels;
+        int o02 = o01 + channels;
+        int o10 = o00 + width * channels;
+        int o11 = o10 + channels;
+        int o12 = o11 + channels;
+        int o20 = o10 + width * channels;
+        int o21 = o20 + channels;
+        int o22 = o21 + channels;
         int c = 0;
         for (; c < bound; c += SPECIES.length()) {
             FloatVector acc = accumulate ? FloatVector.fromArray(SPECIES, dIn, d + c) : FloatVector.zero(SPECIES);
-            for (int oy = oy0; oy <= oy1; oy++) {
-                float wy = RenderMath.blurAdjointWeight(oy, iy, height);
-                if (wy == 0f) {
-                    continue;
-                }
-                for (int ox = ox0; ox <= ox1; ox++) {
-                    float wx = RenderMath.blurAdjointWeight(ox, ix, width);
-                    if (wx == 0f) {
-                        continue;
-                    }
-                    float w = wy * wx * 0.0625f;
-                    int o = ((n * height + oy) * width + ox) * channels;
-                    acc = acc.add(FloatVector.fromArray(SPECIES, dOut, o + c).mul(w));
-                }
+            if (w00 != 0f) {
+                acc = acc.add(FloatVector.fromArray(SPECIES, dOut, o00 + c).mul(w00));
+            }
+            if (w01 != 0f) {
+                acc = acc.add(FloatVector.fromArray(SPECIES, dOut, o01 + c).mul(w01));
+            }
+            if (w02 != 0f) {
+                acc = acc.add(FloatVector.fromArray(SPECIES, dOut, o02 + c).mul(w02));
+            }
+            if (w10 != 0f) {
+                acc = acc.add(FloatVector.fromArray(SPECIES, dOut, o10 + c).mul(w10));
+            }
+            if (w11 != 0f) {
+                acc = acc.add(FloatVector.fromArray(SPECIES, dOut, o11 + c).mul(w11));
+            }
+            if (w12 != 0f) {
+                acc = acc.add(FloatVector.fromArray(SPECIES, dOut, o12 + c).mul(w12));
+            }
+            if (w20 != 0f) {
+                acc = acc.add(FloatVector.fromArray(SPECIES, dOut, o20 + c).mul(w20));
+            }
+            if (w21 != 0f) {
+                acc = acc.add(FloatVector.fromArray(SPECIES, dOut, o21 + c).mul(w21));
+            }
+            if (w22 != 0f) {
+                acc = acc.add(FloatVector.fromArray(SPECIES, dOut, o22 + c).mul(w22));
             }
             acc.intoArray(dIn, d + c);
         }
         for (; c < channels; c++) {
             float v = accumulate ? dIn[d + c] : 0f;
-            for (int oy = oy0; oy <= oy1; oy++) {
-                float wy = RenderMath.blurAdjointWeight(oy, iy, height);
-                if (wy == 0f) {
-                    continue;
-                }
-                for (int ox = ox0; ox <= ox1; ox++) {
-                    float wx = RenderMath.blurAdjointWeight(ox, ix, width);
-                    if (wx == 0f) {
-                        continue;
-                    }
-                    v += wy * wx * 0.0625f * dOut[((n * height + oy) * width + ox) * channels + c];
-                }
+            if (w00 != 0f) {
+                v += w00 * dOut[o00 + c];
+            }
+            if (w01 != 0f) {
+                v += w01 * dOut[o01 + c];
+            }
+            if (w02 != 0f) {
+                v += w02 * dOut[o02 + c];
+            }
+            if (w10 != 0f) {
+                v += w10 * dOut[o10 + c];
+            }
+            if (w11 != 0f) {
+                v += w11 * dOut[o11 + c];
+            }
+            if (w12 != 0f) {
+                v += w12 * dOut[o12 + c];
+            }
+            if (w20 != 0f) {
+                v += w20 * dOut[o20 + c];
+            }
+            if (w21 != 0f) {
+                v += w21 * dOut[o21 + c];
+            }
+            if (w22 != 0f) {
+                v += w22 * dOut[o22 + c];
             }
             dIn[d + c] = v;
         }
