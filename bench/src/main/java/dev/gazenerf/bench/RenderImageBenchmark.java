@@ -113,6 +113,7 @@ public class RenderImageBenchmark {
         BenchData.compare("RenderImageBenchmark(" + backend + ")", new String[]{"merge_img", "merge_img_face",
                         "merge_img_eyes", "bg_img"},
                 new float[][]{ref.mergeImage(), ref.faceImage(), ref.eyesImage(), ref.backgroundImage()},
-                new float[][]{mine.mergeImage(), mine.faceImage(), mine.eyesImage(), mine.backgroundImage()}, 1e-4);
+                new float[][]{mine.mergeImage(), mine.faceImage(), mine.eyesImage(), mine.backgroundImage()},
+                6e-7);  // 3x the worst error seen, 2.0e-7 of max|ref| (vector and opencl on PoCL)
     }
 }

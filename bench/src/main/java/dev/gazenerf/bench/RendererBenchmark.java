@@ -149,7 +149,8 @@ public class RendererBenchmark {
         try (Backend s = new ScalarBackend(); RenderKernels sk = new ScalarRenderKernels()) {
             ref = smallRun(p, shrink, s, sk);
         }
-        BenchData.compare("RendererBenchmark(" + backend + ")", new String[]{"image", "dIn", "dParams"}, ref, got, 1e-4);
+        // tolerance: 3x the worst error seen, 4.7e-7 of max|ref| (vector, paper widths; opencl on PoCL 1.9e-7)
+        BenchData.compare("RendererBenchmark(" + backend + ")", new String[]{"image", "dIn", "dParams"}, ref, got, 1.5e-6);
     }
 
     private static float[][] smallRun(Preset p, int shrink, Backend b, RenderKernels k) {

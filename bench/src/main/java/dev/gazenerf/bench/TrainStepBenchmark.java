@@ -166,6 +166,6 @@ public class TrainStepBenchmark {
                         ref.state.grads.renderer, ref.dShape, ref.dEuler, ref.state.params.face, ref.state.params.renderer},
                 new float[][]{mine.ws.mergeImage(), mine.ws.backgroundImage(), mine.state.grads.face, mine.state.grads.eyes,
                         mine.state.grads.renderer, mine.dShape, mine.dEuler, mine.state.params.face, mine.state.params.renderer},
-                1e-3);
+                2e-5);  // 3x the worst error seen, 6.0e-6 of max|ref| (vector dRenderer; opencl on PoCL 6.1e-7)
     }
 }
