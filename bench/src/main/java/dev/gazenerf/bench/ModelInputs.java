@@ -70,14 +70,14 @@ final class ModelInputs {
     }
 
     /**
-     * Multiply-adds of one training step of one image: the MLPs run forward twice (checkpointed backward
-     * recomputes them) and backward (input and weight gradients, about twice the forward); the four renderer
-     * calls forward and backward.
+     * Multiply-adds of one training step of one image: the MLPs forward (twice when the workspace does not keep
+     * their caches and backward recomputes them) and backward (input and weight gradients, about twice the
+     * forward); the four renderer calls forward and backward.
      */
-    static long trainMacs(GazeNerfModel m) {
+    static long trainMacs(GazeNerfModel m, boolean keepsMlpCaches) {
         Preset p = m.preset();
         long pts = (long) p.raysPerImage() * p.samples();
         long mlp = pts * (m.faceMlp().config().macsPerPointHoisted() + m.eyeMlp().config().macsPerPointHoisted());
-        return 4 * mlp + 12 * RendererBenchmark.macsPerImage(m.renderer());
+        return (keepsMlpCaches ? 3 : 4) * mlp + 12 * RendererBenchmark.macsPerImage(m.renderer());
     }
 }

@@ -133,8 +133,9 @@ public class TrainStepBenchmark {
         rk = RenderKernels.forBackend(be);
         checkAgainstScalar();
         step = new Step(Preset.load(preset));
-        macs = ModelInputs.trainMacs(step.model);
-        System.out.println("# backend: " + be.name() + " on " + be.device() + "; " + macs + " multiply-adds per step");
+        macs = ModelInputs.trainMacs(step.model, step.ws.keepsMlpCaches());
+        System.out.println("# backend: " + be.name() + " on " + be.device() + "; " + macs + " multiply-adds per step"
+                + (step.ws.keepsMlpCaches() ? " (MLP caches kept)" : " (MLP forward recomputed in backward)"));
         step.run(be, rk, 3);
         System.out.println("# heap " + preset + " training step (1 image): " + BenchData.usedHeapMiB() + " MiB after a step");
     }
