@@ -387,12 +387,14 @@ public final class GazeNerfModel {
     }
 
     /**
-     * Above this many floats (1 GiB) of MLP caches for a whole batch, backward recomputes each chunk's MLP
-     * forward instead of keeping them (the paper preset: about 10 GB; {@code small}: about 0.5 GB, kept). JFR on
-     * a {@code small} training step: the MLP gemms are ~75% of it and the recomputation a quarter of their
-     * multiply-adds.
+     * Above this many floats (2 GiB) of MLP caches for a whole batch, backward recomputes each chunk's MLP
+     * forward instead of keeping them. The estimate is (layers + 11) x width + E + 1 + C floats per point and
+     * stream, about 2,400 per point at width 128, as measured: the {@code small} step's heap went from 439 to
+     * 1,064 MiB per image. That puts the paper preset at about 16 GB per image (recomputed) and {@code small} at
+     * about 0.6 GB per image (kept up to batch 3). JFR on a {@code small} training step: the MLP gemms are ~75%
+     * of it, and the recomputation is a quarter of their multiply-adds.
      */
-    static final long KEEP_MLP_FLOATS = 1L << 28;
+    static final long KEEP_MLP_FLOATS = 1L << 29;
 
     /** One stream's MLP caches per chunk, and its sigma and features for every sample, kept from forward to backward. */
     static final class Kept {
@@ -483,7 +485,7 @@ public final class GazeNerfModel {
             eyeMlpWs = m.eyeMlp.newWorkspace(1, chunkPts);
             chunksPerImage = (p + chunkRays - 1) / chunkRays;
             long keptFloats = 2L * maxImages * chunksPerImage * chunkPts
-                    * ((long) (pr.mlpLayers() + 4) * pr.mlpWidth() + pr.encodedChannels() + 1 + c);
+                    * ((long) (pr.mlpLayers() + 11) * pr.mlpWidth() + pr.encodedChannels() + 1 + c);
             boolean keep = keepMlpCaches == null ? keptFloats <= KEEP_MLP_FLOATS : keepMlpCaches;
             faceKept = keep ? new Kept(m.faceMlp, maxImages * chunksPerImage, chunkPts, pts, c) : null;
             eyeKept = keep ? new Kept(m.eyeMlp, maxImages * chunksPerImage, chunkPts, pts, c) : null;
