@@ -22,8 +22,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import gazenerf_reference as ref  # noqa: E402
 
 
-def timeit(fn, min_time, min_reps=3):
-    fn()  # warm-up
+def timeit(fn, min_time, min_reps=3, warm_up=True):
+    if warm_up:
+        fn()
     reps, start = 0, time.perf_counter()
     while True:
         fn()
@@ -97,20 +98,27 @@ def model_inputs(c, batch):
 
 
 def mlp_step(points):
-    """The paper-size MLP forward + backward + Adam over `points` points of one image (the reference's layout)."""
+    """The paper-size MLP forward + backward + Adam over `points` points of one image, as MlpBenchmark.trainStep:
+    the reference's layout ([1, C, points, 1], 1x1 convolutions over the physically expanded codes); gradients of
+    every weight and of the shape code (iden, expr, gaze: 181) and the appearance code (127), not of the encoded
+    points; Adam (lr 1e-4) over the weights."""
     c = preset("paper")
     p = {k: v.requires_grad_() for k, v in model_params(c).items() if k.startswith("fg_CD_predictor_face")}
     opt = torch.optim.Adam(p.values(), lr=1e-4)
     enc = 3 + 6 * c["frequencies"]
-    vp = torch.cat([torch.randn(1, enc, points, 1), torch.randn(1, c["iden"] + c["expr"] + 2, 1, 1).expand(-1, -1, points, 1)], 1)
-    vd = torch.randn(1, c["text"] + c["illu"], 1, 1).expand(-1, -1, points, 1)
-    g_f = torch.randn(1, c["feature_channels"], points, 1)
-    g_s = torch.randn(1, 1, points, 1)
+    pe = torch.rand(1, enc, points, 1) * 2 - 1
+    code = (torch.rand(1, c["iden"] + c["expr"] + 2, 1, 1) * 2 - 1).requires_grad_()
+    app = (torch.rand(1, c["text"] + c["illu"], 1, 1) * 2 - 1).requires_grad_()
+    g_f = torch.rand(1, c["feature_channels"], points, 1) * 2 - 1
+    g_s = torch.rand(1, 1, points, 1) * 2 - 1
 
     def step():
         opt.zero_grad(set_to_none=False)
-        f, s = ref.mlp(p, "fg_CD_predictor_face", vp, vd, c["mlp_layers"])
-        (torch.sum(f * g_f) + torch.sum(s * g_s)).backward()
+        code.grad = None
+        app.grad = None
+        vp = torch.cat([pe, code.expand(-1, -1, points, 1)], 1)
+        f, s = ref.mlp(p, "fg_CD_predictor_face", vp, app.expand(-1, -1, points, 1), c["mlp_layers"])
+        torch.autograd.backward([f, s], [g_f, g_s])
         opt.step()
     return step
 
@@ -122,21 +130,30 @@ def gemm(m, n, k):
 
 
 def composite(rays, samples, channels):
-    """Volume compositing forward + backward, the reference's CalcRayColor on [1, C, R, S] tensors."""
-    feat = torch.randn(1, channels, rays, samples, requires_grad=True)
-    sigma = torch.rand(1, 1, rays, samples, requires_grad=True)
-    dists = torch.full((1, 1, rays, samples), 0.09)
-    g = torch.randn(1, channels, rays)
+    """Volume compositing forward + backward as CompositeBenchmark.forwardBackward, on the reference's
+    [1, C, R, S] layout: weights w = alpha T, the feature map sum_s w feat + (1 - sum_s w) bg, the depth
+    sum_s w t; backward (from a given gradient of the map) to sigma, the features, the distances and bg."""
+    feat = (torch.rand(1, channels, rays, samples) * 2 - 1).requires_grad_()
+    sigma = (torch.rand(1, 1, rays, samples) * 3).requires_grad_()
+    dists = (torch.rand(1, 1, rays, samples) * 0.1 + 0.05).requires_grad_()
+    tvals = torch.rand(1, 1, rays, samples) * 6 + 1
+    bg = torch.rand(1, channels, rays).requires_grad_()
+    g = torch.rand(1, channels, rays) * 2 - 1
 
     def step():
         alpha = 1.0 - torch.exp(-sigma * dists)
         trans = torch.cumprod(F.pad(1.0 - alpha + 1e-10, [1, 0], value=1.0), dim=-1)[..., :-1]
-        f = torch.sum(alpha * trans * feat, dim=-1)
+        w = alpha * trans
+        bg_alpha = 1.0 - torch.sum(w, dim=-1)
+        f = torch.sum(w * feat, dim=-1) + bg_alpha * bg
+        depth = torch.sum(w * tvals, dim=-1)  # noqa: F841 (computed as ours is; no gradient flows through it)
         torch.sum(f * g).backward()
     return step
 
 
 def renderer_step(name):
+    """The neural renderer forward + backward as RendererBenchmark.forwardBackward: one feature map to one image,
+    gradients of every renderer weight (accumulated, never zeroed, as ours) and of the input map."""
     c = preset(name)
     p = {k: v.requires_grad_() for k, v in model_params(c).items() if k.startswith("neural_render")}
     n = c["featmap_size"]
@@ -148,19 +165,39 @@ def renderer_step(name):
     return step
 
 
+def masks(o):
+    """Head disc and two eye discs on an o x o image (as ModelInputs in the JMH benchmarks)."""
+    v, u = torch.meshgrid((torch.arange(o) + 0.5) / o, (torch.arange(o) + 0.5) / o, indexing="ij")
+    disc = lambda cu, cv, r: ((u - cu) ** 2 + (v - cv) ** 2 <= r * r)
+    head = disc(0.5, 0.5, 0.4)
+    eyes = disc(0.35, 0.4, 0.06) | disc(0.65, 0.4, 0.06)
+    return head, head & ~eyes, eyes, ~head
+
+
 def train_step(name, batch=1):
-    """One training step of the whole model: forward of the 4 images, a loss, backward, Adam."""
+    """One training step of the whole model as TrainStepBenchmark: forward of the 4 images, the reconstruction
+    loss (L1 on merged|head, face|face, eyes|eyes; (merged - 1)^2 on the non-head pixels; (bg - 1)^2), backward
+    to every weight and to the shape and appearance codes and camera corrections, Adam over all of them."""
     c = preset(name)
     p = {k: v.requires_grad_() for k, v in model_params(c).items()}
-    inp = {k: v.requires_grad_() for k, v in model_inputs(c, batch).items()}
-    opt = torch.optim.Adam(list(p.values()) + list(inp.values()), lr=1e-4)
-    gt = torch.rand(batch, 3, c["output_size"], c["output_size"])
+    inp = model_inputs(c, batch)
+    trained = ["input.shape_code", "input.appea_code", "input.delta_euler", "input.delta_T"]
+    for k in trained:
+        inp[k].requires_grad_()
+    opt = torch.optim.Adam(list(p.values()) + [inp[k] for k in trained], lr=1e-4)
+    o = c["output_size"]
+    gt = torch.rand(batch, 3, o, o)
+    head, face, eyes, non = masks(o)
+
+    def l1(img, m):
+        return torch.mean(torch.abs(img - gt)[:, :, m])
 
     def step():
         opt.zero_grad(set_to_none=False)
         out = ref.forward(p, inp, c)
-        loss = sum(torch.mean(torch.abs(out[k] - gt)) for k in ("merge_img", "merge_img_face", "merge_img_eyes"))
-        (loss + torch.mean((out["bg_img"] - 1) ** 2)).backward()
+        loss = l1(out["merge_img"], head) + l1(out["merge_img_face"], face) + l1(out["merge_img_eyes"], eyes)
+        loss = loss + torch.mean(((out["merge_img"] - 1) ** 2)[:, :, non]) + torch.mean((out["bg_img"] - 1) ** 2)
+        loss.backward()
         opt.step()
     return step
 
@@ -201,7 +238,7 @@ def main():
         ("gemm_4096x384x384", "GFLOP/s", lambda: gemm(4096, 384, 384), 2 * 4096 * 384 * 384 / 1e9),
         ("mlp_step_4096", "points/s", lambda: mlp_step(4096), 4096),
         ("mlp_step_65536", "points/s", lambda: mlp_step(65536), 65536),
-        ("composite_fwd_bwd", "rays/s", lambda: composite(4096, 64, paper["feature_channels"]), 4096),
+        ("composite_fwd_bwd", "points/s", lambda: composite(4096, 64, paper["feature_channels"]), 4096 * 64),
         ("renderer_fwd_bwd", "images/s", lambda: renderer_step("paper"), 1),
         ("small_train_step", "steps/s", lambda: train_step("small"), 1),
         ("paper_render_image", "images/s", lambda: render_image("paper"), 1),
@@ -210,7 +247,8 @@ def main():
     for name, unit, make, amount in work:
         if only and name not in only:
             continue
-        sec = timeit(make(), t, 1 if name.startswith("paper") else 3)
+        paper_size = name.startswith("paper")
+        sec = timeit(make(), t, 1 if paper_size else 3, warm_up=not (a.quick and paper_size))
         print(json.dumps({"workload": name, "unit": unit, "peer": amount / sec, "seconds": sec, "blas": blas,
                           "threads": a.threads}), flush=True)
 

@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  * <p>A batch is one image whose {@code points} points (4,096 or 65,536; 65,536 = 1,024 rays x 64 samples)
  * share one shape and one appearance code, so the hoisted code products are computed once per call. Backward
  * produces every weight gradient and the gradients of both codes, not the encoded points (no camera
- * refinement here), exactly what {@code bench/peer/mlp_peer.py} asks PyTorch for.
+ * refinement here), exactly what {@code bench/peer/peer.py mlp_step_*} asks PyTorch for.
  *
  * <p>Reported (throughput mode, per second): the secondary results {@code points} (points per second) and
  * {@code flops} (2 x multiply-adds per second; divide by 1e9 for GFLOP/s). Multiply-adds per point: forward
@@ -48,7 +48,7 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 2, time = 5)
 @Measurement(iterations = 5, time = 5)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx8g"})
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx8g"})
 public class MlpBenchmark {
 
     /** The backend: {@code vector}, {@code opencl} or {@code scalar} (scalar is slow: pass it explicitly). */

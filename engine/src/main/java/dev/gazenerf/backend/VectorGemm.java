@@ -273,23 +273,40 @@ final class VectorGemm {
             bi += NR;
         }
         if (mr == MR && nr == NR) {
-            store(c00, c, ci, load);
-            store(c01, c, ci + VL, load);
-            ci += ldc;
-            store(c10, c, ci, load);
-            store(c11, c, ci + VL, load);
-            ci += ldc;
-            store(c20, c, ci, load);
-            store(c21, c, ci + VL, load);
-            ci += ldc;
-            store(c30, c, ci, load);
-            store(c31, c, ci + VL, load);
-            ci += ldc;
-            store(c40, c, ci, load);
-            store(c41, c, ci + VL, load);
-            ci += ldc;
-            store(c50, c, ci, load);
-            store(c51, c, ci + VL, load);
+            // The stores are written out here: passed to a helper, the accumulators were boxed by C2 when it did not
+            // inline the helper into this large method (4-8 MB allocated per gemm; bench/PROFILE.md).
+            int r0 = ci;
+            int r1 = r0 + ldc;
+            int r2 = r1 + ldc;
+            int r3 = r2 + ldc;
+            int r4 = r3 + ldc;
+            int r5 = r4 + ldc;
+            if (load) {
+                c00 = c00.add(FloatVector.fromArray(S, c, r0));
+                c01 = c01.add(FloatVector.fromArray(S, c, r0 + VL));
+                c10 = c10.add(FloatVector.fromArray(S, c, r1));
+                c11 = c11.add(FloatVector.fromArray(S, c, r1 + VL));
+                c20 = c20.add(FloatVector.fromArray(S, c, r2));
+                c21 = c21.add(FloatVector.fromArray(S, c, r2 + VL));
+                c30 = c30.add(FloatVector.fromArray(S, c, r3));
+                c31 = c31.add(FloatVector.fromArray(S, c, r3 + VL));
+                c40 = c40.add(FloatVector.fromArray(S, c, r4));
+                c41 = c41.add(FloatVector.fromArray(S, c, r4 + VL));
+                c50 = c50.add(FloatVector.fromArray(S, c, r5));
+                c51 = c51.add(FloatVector.fromArray(S, c, r5 + VL));
+            }
+            c00.intoArray(c, r0);
+            c01.intoArray(c, r0 + VL);
+            c10.intoArray(c, r1);
+            c11.intoArray(c, r1 + VL);
+            c20.intoArray(c, r2);
+            c21.intoArray(c, r2 + VL);
+            c30.intoArray(c, r3);
+            c31.intoArray(c, r3 + VL);
+            c40.intoArray(c, r4);
+            c41.intoArray(c, r4 + VL);
+            c50.intoArray(c, r5);
+            c51.intoArray(c, r5 + VL);
             return;
         }
         c00.intoArray(tile, 0);
@@ -317,10 +334,6 @@ final class VectorGemm {
         }
     }
 
-    private static void store(FloatVector acc, float[] c, int i, boolean load) {
-        if (load) {
-            acc = FloatVector.fromArray(S, c, i).add(acc);
-        }
         acc.intoArray(c, i);
     }
 

@@ -24,10 +24,12 @@ import dev.gazenerf.tensor.ParamLayout;
  *
  * <p>Per image the per-point input is {@code [PE(xyz), iden, expr, pitch, yaw]} for both streams (the
  * reference feeds the gaze to both; {@code gazeFreeFace} drops it from the face stream) and the appearance
- * code {@code [text, illu]}. Memory: the MLPs run over chunks of {@code rayChunk} rays of one image; forward
- * keeps only what compositing's backward needs (alpha and transmittance per sample, the composited maps), and
- * backward recomputes each chunk's MLP forward just before its backward (activation checkpointing; the
- * recomputation is bit-identical, same inputs and order).
+ * code {@code [text, illu]}. Memory: the MLPs run over chunks of {@code rayChunk} rays of one image. When the
+ * MLP caches of every chunk of a full batch fit {@link #KEEP_MLP_FLOATS} (the {@code small} and {@code tiny}
+ * presets), the workspace keeps them from forward to backward. Otherwise (the paper preset) forward keeps only what
+ * compositing's backward needs (alpha and transmittance per sample, the composited maps), and backward
+ * recomputes each chunk's MLP forward just before its backward (activation checkpointing). Both ways give the
+ * same bits: the recomputation has the same inputs and order.
  *
  * <p>Feature maps are channels-last {@code (images * F * F, C)}; images are channels-last {@code (O * O, 3)} per image.
  */
@@ -121,7 +123,16 @@ public final class GazeNerfModel {
     /** Buffers for batches of up to {@code maxImages} images. */
     public Workspace newWorkspace(int maxImages) {
         Checks.positive("GazeNerfModel.newWorkspace", "maxImages", maxImages);
-        return new Workspace(this, maxImages);
+        return new Workspace(this, maxImages, null);
+    }
+
+    /**
+     * A workspace that keeps the MLP caches of every chunk from forward to backward ({@code keepMlpCaches}) or
+     * recomputes each chunk's MLP forward in backward, whatever the memory budget; both give the same bits.
+     */
+    Workspace newWorkspace(int maxImages, boolean keepMlpCaches) {
+        Checks.positive("GazeNerfModel.newWorkspace", "maxImages", maxImages);
+        return new Workspace(this, maxImages, keepMlpCaches);
     }
 
     /**
@@ -156,10 +167,10 @@ public final class GazeNerfModel {
         renderer.backgroundChannelsLast(ws.bg, params.renderer);
         int c = preset.featureChannels();
         int p = preset.raysPerImage();
-        streamForward(be, rk, ws, faceMlp, ws.faceMlpWs, params.face, ws.faceCode, ws.faceMap, ws.faceAlpha,
-                ws.faceTrans, ws.faceBgAlpha, appearance, images);
-        streamForward(be, rk, ws, eyeMlp, ws.eyeMlpWs, params.eyes, ws.eyeCode, ws.eyeMap, ws.eyeAlpha,
-                ws.eyeTrans, ws.eyeBgAlpha, appearance, images);
+        streamForward(be, rk, ws, faceMlp, ws.faceMlpWs, ws.faceKept, params.face, ws.faceCode, ws.faceMap,
+                ws.faceAlpha, ws.faceTrans, ws.faceBgAlpha, appearance, images);
+        streamForward(be, rk, ws, eyeMlp, ws.eyeMlpWs, ws.eyeKept, params.eyes, ws.eyeCode, ws.eyeMap,
+                ws.eyeAlpha, ws.eyeTrans, ws.eyeBgAlpha, appearance, images);
         rk.rotateForward(ws.eyeRot, ws.eyeMap, gaze, images, p, c);
         rk.maxForward(ws.merge, ws.faceMap, ws.eyeRot, images * p * c);
         renderer.forward(be, rk, ws.mergeWs, ws.mergeImg, ws.merge, 0, params.renderer, images);
@@ -184,32 +195,45 @@ public final class GazeNerfModel {
         }
     }
 
-    /** The MLP of chunk (image n, rays [r0, r0 + rays)) into ws.sigma / ws.feat; returns the chunk's points. */
+    /**
+     * The MLP of chunk (image n, rays [r0, r0 + rays)) into sigma / feat at the chunk's offset {@code at} (points);
+     * with {@code runMlp} false only the encoded points ws.pe are rebuilt (the MLP's caches were kept). Returns the
+     * chunk's points.
+     */
     private int chunkMlp(Backend be, Workspace ws, NerfMlp mlp, NerfMlp.Workspace mws, float[] params, float[] code,
-                         float[] appearance, int n, int r0, int rays) {
+                         float[] appearance, int n, int r0, int rays, float[] sigma, float[] feat, int at, boolean runMlp) {
         int s = preset.samples();
         int pts = rays * s;
         int first = (n * preset.raysPerImage() + r0) * s;
         int e = preset.encodedChannels();
         be.frequencyEncode(ws.pe, 0, e, ws.xyz, 3 * first, pts, preset.frequencies());
-        mlp.forward(be, mws, ws.sigma, 0, ws.feat, 0, preset.featureChannels(), ws.pe, 0, e,
-                code, n * mlp.config().shapeCodeWidth(), appearance, n * preset.appearanceDims(), params, 1, pts);
+        if (runMlp) {
+            mlp.forward(be, mws, sigma, at, feat, at * preset.featureChannels(), preset.featureChannels(), ws.pe, 0, e,
+                    code, n * mlp.config().shapeCodeWidth(), appearance, n * preset.appearanceDims(), params, 1, pts);
+        }
         return pts;
     }
 
     private void streamForward(Backend be, RenderKernels rk, Workspace ws, NerfMlp mlp, NerfMlp.Workspace mws,
-                               float[] params, float[] code, float[] map, float[] alpha, float[] trans, float[] bgAlpha,
-                               float[] appearance, int images) {
+                               Kept kept, float[] params, float[] code, float[] map, float[] alpha, float[] trans,
+                               float[] bgAlpha, float[] appearance, int images) {
         int p = preset.raysPerImage();
         int s = preset.samples();
         int c = preset.featureChannels();
         for (int n = 0; n < images; n++) {
             for (int r0 = 0; r0 < p; r0 += ws.chunkRays) {
                 int rays = Math.min(ws.chunkRays, p - r0);
-                chunkMlp(be, ws, mlp, mws, params, code, appearance, n, r0, rays);
                 int ray = n * p + r0;
-                rk.compositeForward(map, ray * c, null, bgAlpha, ray, alpha, trans, ray * s, ws.sigma, 0, ws.feat, 0, c,
-                        ws.delta, ws.tvals, ray * s, ws.bg, rays, s, c, p, r0);
+                if (kept == null) {
+                    chunkMlp(be, ws, mlp, mws, params, code, appearance, n, r0, rays, ws.sigma, ws.feat, 0, true);
+                    rk.compositeForward(map, ray * c, null, bgAlpha, ray, alpha, trans, ray * s, ws.sigma, 0, ws.feat, 0,
+                            c, ws.delta, ws.tvals, ray * s, ws.bg, rays, s, c, p, r0);
+                } else {
+                    chunkMlp(be, ws, mlp, kept.mlp[n * ws.chunksPerImage + r0 / ws.chunkRays], params, code, appearance,
+                            n, r0, rays, kept.sigma, kept.feat, ray * s, true);
+                    rk.compositeForward(map, ray * c, null, bgAlpha, ray, alpha, trans, ray * s, kept.sigma, ray * s,
+                            kept.feat, ray * s * c, c, ws.delta, ws.tvals, ray * s, ws.bg, rays, s, c, p, r0);
+                }
             }
         }
     }
@@ -282,10 +306,10 @@ public final class GazeNerfModel {
         java.util.Arrays.fill(ws.dFaceCode, 0f);
         java.util.Arrays.fill(ws.dEyeCode, 0f);
         float[] dApp = dAppearance;
-        streamBackward(be, rk, ws, faceMlp, ws.faceMlpWs, params.face, grads.face, ws.faceCode, ws.dFaceCode,
-                ws.faceMap, ws.dFaceMap, ws.faceAlpha, ws.faceTrans, ws.faceBgAlpha, dApp, images);
-        streamBackward(be, rk, ws, eyeMlp, ws.eyeMlpWs, params.eyes, grads.eyes, ws.eyeCode, ws.dEyeCode,
-                ws.eyeMap, ws.dEyeMap, ws.eyeAlpha, ws.eyeTrans, ws.eyeBgAlpha, dApp, images);
+        streamBackward(be, rk, ws, faceMlp, ws.faceMlpWs, ws.faceKept, params.face, grads.face, ws.faceCode,
+                ws.dFaceCode, ws.faceMap, ws.dFaceMap, ws.faceAlpha, ws.faceTrans, ws.faceBgAlpha, dApp, images);
+        streamBackward(be, rk, ws, eyeMlp, ws.eyeMlpWs, ws.eyeKept, params.eyes, grads.eyes, ws.eyeCode,
+                ws.dEyeCode, ws.eyeMap, ws.dEyeMap, ws.eyeAlpha, ws.eyeTrans, ws.eyeBgAlpha, dApp, images);
         renderer.backgroundBackward(grads.renderer, ws.dBg);
         ws.rays.backward(dEuler, dTranslation, ws.dXyz, ws.dDelta);
 
@@ -310,7 +334,7 @@ public final class GazeNerfModel {
     }
 
     private void streamBackward(Backend be, RenderKernels rk, Workspace ws, NerfMlp mlp, NerfMlp.Workspace mws,
-                                float[] params, float[] grads, float[] code, float[] dCode, float[] map, float[] dMap,
+                                Kept kept, float[] params, float[] grads, float[] code, float[] dCode, float[] map, float[] dMap,
                                 float[] alpha, float[] trans, float[] bgAlpha, float[] dAppearance, int images) {
         int p = preset.raysPerImage();
         int s = preset.samples();
@@ -321,13 +345,19 @@ public final class GazeNerfModel {
         for (int n = 0; n < images; n++) {
             for (int r0 = 0; r0 < p; r0 += ws.chunkRays) {
                 int rays = Math.min(ws.chunkRays, p - r0);
-                int pts = chunkMlp(be, ws, mlp, mws, params, code, ws.appearance, n, r0, rays);
                 int ray = n * p + r0;
+                // with kept caches, only the encoded points are rebuilt; otherwise the chunk's MLP forward is
+                // recomputed (bit-identical to the forward's) right before its backward
+                NerfMlp.Workspace cw = kept == null ? mws : kept.mlp[n * ws.chunksPerImage + r0 / ws.chunkRays];
+                float[] sg = kept == null ? ws.sigma : kept.sigma;
+                float[] ft = kept == null ? ws.feat : kept.feat;
+                int at = kept == null ? 0 : ray * s;
+                int pts = chunkMlp(be, ws, mlp, cw, params, code, ws.appearance, n, r0, rays, sg, ft, at, kept == null);
                 rk.compositeBackward(ws.dSigma, 0, ws.dFeat, 0, c, ws.dDeltaChunk, ws.dBg, dMap, ray * c, null,
-                        bgAlpha, ray, alpha, trans, ray * s, ws.sigma, 0, ws.feat, 0, c, ws.delta, ws.tvals, ray * s,
+                        bgAlpha, ray, alpha, trans, ray * s, sg, at, ft, at * c, c, ws.delta, ws.tvals, ray * s,
                         ws.bg, rays, s, c, p, r0);
                 java.util.Arrays.fill(ws.dPe, 0, pts * e, 0f);
-                mlp.backward(be, mws, grads, ws.dPe, 0, e, dCode, n * sw, dAppearance, n * ad,
+                mlp.backward(be, cw, grads, ws.dPe, 0, e, dCode, n * sw, dAppearance, n * ad,
                         ws.dSigma, 0, ws.dFeat, 0, c, ws.pe, 0, e, code, n * sw, ws.appearance, n * ad, params, 1, pts);
                 int first = ray * s;
                 be.frequencyEncodeBackward(ws.dXyz, 3 * first, ws.dPe, 0, e, ws.xyz, 3 * first, pts,
@@ -356,6 +386,32 @@ public final class GazeNerfModel {
         }
     }
 
+    /**
+     * Above this many floats (2 GiB) of MLP caches for a whole batch, backward recomputes each chunk's MLP
+     * forward instead of keeping them. The estimate is (layers + 11) x width + E + 1 + C floats per point and
+     * stream, about 2,400 per point at width 128, as measured: the {@code small} step's heap went from 439 to
+     * 1,064 MiB per image. That puts the paper preset at about 16 GB per image (recomputed) and {@code small} at
+     * about 0.6 GB per image (kept up to batch 3). JFR on a {@code small} training step: the MLP gemms are ~75%
+     * of it, and the recomputation is a quarter of their multiply-adds.
+     */
+    static final long KEEP_MLP_FLOATS = 1L << 29;
+
+    /** One stream's MLP caches per chunk, and its sigma and features for every sample, kept from forward to backward. */
+    static final class Kept {
+        final NerfMlp.Workspace[] mlp;  // (images * chunksPerImage)
+        final float[] sigma;            // (B*P*S)
+        final float[] feat;             // (B*P*S, C)
+
+        Kept(NerfMlp net, int chunks, int chunkPts, int pts, int c) {
+            mlp = new NerfMlp.Workspace[chunks];
+            for (int i = 0; i < chunks; i++) {
+                mlp[i] = net.newWorkspace(1, chunkPts);
+            }
+            sigma = new float[pts];
+            feat = new float[pts * c];
+        }
+    }
+
     /** Every buffer of a forward/backward pair for up to {@code maxImages} images, allocated once. */
     public static final class Workspace {
         final GazeNerfModel model;
@@ -368,6 +424,9 @@ public final class GazeNerfModel {
         final Rays rays;
         final NerfMlp.Workspace faceMlpWs;
         final NerfMlp.Workspace eyeMlpWs;
+        final int chunksPerImage;
+        final Kept faceKept;        // null: backward recomputes each chunk's MLP forward
+        final Kept eyeKept;
         final NeuralRenderer.Workspace mergeWs;
         final NeuralRenderer.Workspace faceWs;
         final NeuralRenderer.Workspace eyesWs;
@@ -410,7 +469,8 @@ public final class GazeNerfModel {
         final float[] eyesImg;
         final float[] bgImg;        // (O, O, 3)
 
-        Workspace(GazeNerfModel m, int maxImages) {
+        /** @param keepMlpCaches null: keep them when they fit {@link #KEEP_MLP_FLOATS} */
+        Workspace(GazeNerfModel m, int maxImages, Boolean keepMlpCaches) {
             this.model = m;
             this.maxImages = maxImages;
             Preset pr = m.preset;
@@ -423,6 +483,12 @@ public final class GazeNerfModel {
             rays = new Rays(pr.featmapSize(), s, pr.depthNear(), pr.depthFar(), pr.pixelCentres(), maxImages);
             faceMlpWs = m.faceMlp.newWorkspace(1, chunkPts);
             eyeMlpWs = m.eyeMlp.newWorkspace(1, chunkPts);
+            chunksPerImage = (p + chunkRays - 1) / chunkRays;
+            long keptFloats = 2L * maxImages * chunksPerImage * chunkPts
+                    * ((long) (pr.mlpLayers() + 11) * pr.mlpWidth() + pr.encodedChannels() + 1 + c);
+            boolean keep = keepMlpCaches == null ? keptFloats <= KEEP_MLP_FLOATS : keepMlpCaches;
+            faceKept = keep ? new Kept(m.faceMlp, maxImages * chunksPerImage, chunkPts, pts, c) : null;
+            eyeKept = keep ? new Kept(m.eyeMlp, maxImages * chunksPerImage, chunkPts, pts, c) : null;
             mergeWs = m.renderer.newWorkspace(maxImages);
             faceWs = m.renderer.newWorkspace(maxImages, mergeWs);
             eyesWs = m.renderer.newWorkspace(maxImages, mergeWs);
@@ -492,6 +558,11 @@ public final class GazeNerfModel {
         /** The merged feature map of the last forward, {@code (B*F*F, C)} channels-last. */
         public float[] mergedFeatures() {
             return merge;
+        }
+
+        /** Whether backward uses the MLP caches kept from forward (true) or recomputes each chunk's MLP forward. */
+        public boolean keepsMlpCaches() {
+            return faceKept != null;
         }
 
         /** The largest batch. */

@@ -251,10 +251,14 @@ class RendererPiecesTest {
 
     @Test
     void parallelMatchesScalarBitForBit() {
-        int n = 3;
-        int h = 5;
-        int w = 7;
-        int c = 11;
+        // 11 channels: narrower than any vector (the scalar helpers); 37: full vectors of 4, 8 or 16 lanes plus a
+        // tail (the Vector API blur of ParallelRenderKernels)
+        for (int c : new int[] {11, 37}) {
+            parallelMatchesScalarBitForBit(3, 5, 7, c);
+        }
+    }
+
+    private static void parallelMatchesScalarBitForBit(int n, int h, int w, int c) {
         for (Piece p : Piece.values()) {
             float[] in = RenderTestData.uniform(inSize(p, n, h, w, c), 40 + p.ordinal(), -1, 1);
             float[] o1 = new float[outSize(p, n, h, w, c)];
