@@ -334,9 +334,6 @@ final class VectorGemm {
         }
     }
 
-        acc.intoArray(c, i);
-    }
-
     /** Packs rows {@code [i0, i0+mc)}, k range {@code [p0, p0+kc)} of a row-major A {@code (m, k)} into micro-panels. */
     private static void packARows(float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] ap) {
         for (int q = 0; q < mc; q += MR) {
