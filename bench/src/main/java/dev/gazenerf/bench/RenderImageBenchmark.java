@@ -60,16 +60,22 @@ public class RenderImageBenchmark {
     private GazeNerfModel.Workspace ws;
     private ModelInputs in;
     private long macs;
+    private long streamPoints;
 
-    /** Floating-point operations of the dense layers, as a per-second rate. */
+    /**
+     * Floating-point operations of the dense layers, and points evaluated by the two MLP streams (rays x samples
+     * x 2 per image), as per-second rates.
+     */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.OPERATIONS)
     public static class Counters {
         public long flops;
+        public long points;
 
         @Setup(Level.Iteration)
         public void reset() {
             flops = 0;
+            points = 0;
         }
     }
 
@@ -83,6 +89,7 @@ public class RenderImageBenchmark {
         ws = model.newWorkspace(1);
         in = new ModelInputs(model);
         macs = ModelInputs.forwardMacs(model);
+        streamPoints = 2L * model.preset().raysPerImage() * model.preset().samples();
         System.out.println("# backend: " + be.name() + " on " + be.device() + "; " + macs + " multiply-adds per image");
         System.out.println("# heap " + preset + " render (1 image): " + BenchData.usedHeapMiB() + " MiB with its workspace");
     }
@@ -97,6 +104,7 @@ public class RenderImageBenchmark {
     public float renderImage(Counters c) {
         in.forward(model, be, rk, ws, params, false, 0);
         c.flops += 2 * macs;
+        c.points += streamPoints;
         return ws.mergeImage()[0];
     }
 

@@ -62,16 +62,22 @@ public class TrainStepBenchmark {
     private RenderKernels rk;
     private Step step;
     private long macs;
+    private long streamPoints;
 
-    /** Floating-point operations of the dense layers, as a per-second rate. */
+    /**
+     * Floating-point operations of the dense layers, and points evaluated by the two MLP streams (rays x samples
+     * x 2 per image), as per-second rates.
+     */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.OPERATIONS)
     public static class Counters {
         public long flops;
+        public long points;
 
         @Setup(Level.Iteration)
         public void reset() {
             flops = 0;
+            points = 0;
         }
     }
 
@@ -134,6 +140,7 @@ public class TrainStepBenchmark {
         checkAgainstScalar();
         step = new Step(Preset.load(preset));
         macs = ModelInputs.trainMacs(step.model, step.ws.keepsMlpCaches());
+        streamPoints = 2L * step.model.preset().raysPerImage() * step.model.preset().samples();
         System.out.println("# backend: " + be.name() + " on " + be.device() + "; " + macs + " multiply-adds per step"
                 + (step.ws.keepsMlpCaches() ? " (MLP caches kept)" : " (MLP forward recomputed in backward)"));
         step.run(be, rk, 3);
@@ -150,6 +157,7 @@ public class TrainStepBenchmark {
     public double trainStep(Counters c) {
         double l = step.run(be, rk, 3);
         c.flops += 2 * macs;
+        c.points += streamPoints;
         return l;
     }
 
