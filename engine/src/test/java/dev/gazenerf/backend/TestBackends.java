@@ -34,22 +34,12 @@ public final class TestBackends {
      */
     public static Backend create(String name) {
         if (name.equals("opencl")) {
-            String why = openClUnavailableReason();
+            String why = Backends.openClUnavailableReason();
             if (why != null) {
                 assertTrue(!openClRequired(), "OpenCL is required (gazenerf.opencl.required=true) but " + why);
                 abort("skipped: " + why);
             }
         }
         return Backends.create(name);
-    }
-
-    /** Null when an OpenCL device can be used, otherwise why not. */
-    public static String openClUnavailableReason() {
-        try {
-            Class<?> c = Class.forName("dev.gazenerf.backend.OpenClBackend");
-            return (String) c.getMethod("unavailableReason").invoke(null);
-        } catch (ReflectiveOperationException | LinkageError e) {
-            return "the OpenCL backend is not in this build (" + e + ")";
-        }
     }
 }
