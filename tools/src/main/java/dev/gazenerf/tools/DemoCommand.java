@@ -73,7 +73,7 @@ final class DemoCommand implements Callable<Integer> {
     int pairs;
 
     @Option(names = "--frozen-net",
-            description = "Fit only the codes and camera of each held-out input, never the networks (HeadNeRF's protocol; default: the whole network, as the reference).")
+            description = "Fit only the codes and camera of each held-out input, never the networks, at HeadNeRF's rates (not scaled by --lr-scale); default: the whole network, as the reference.")
     boolean frozenNet;
 
     @Option(names = "--eye-weight", defaultValue = "1", paramLabel = "W",
@@ -131,8 +131,9 @@ final class DemoCommand implements Callable<Integer> {
             TrainOptions o = TrainOptions.reference(steps).withLearningRateScale(lrScale).withSeed(seed)
                     .withIntervals(Math.max(1, steps / 4), Math.max(1, steps / 15)).withLoss(lw)
                     .withLrDecaySteps(lrDecaySteps);
-            FitOptions fo = (frozenNet ? FitOptions.frozenNetwork(fitSteps) : FitOptions.reference(fitSteps))
-                    .withLearningRateScale(lrScale).withLoss(lw);
+            // the frozen protocol's rates are already HeadNeRF's high ones: --lr-scale scales only the reference fit
+            FitOptions fo = (frozenNet ? FitOptions.frozenNetwork(fitSteps)
+                    : FitOptions.reference(fitSteps).withLearningRateScale(lrScale)).withLoss(lw);
             t = System.nanoTime();
             long params;
             try (GazeDataset train = data.open(Splits.TRAIN, p);
