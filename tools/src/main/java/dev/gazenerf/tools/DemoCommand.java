@@ -10,7 +10,9 @@ import dev.gazenerf.datasets.synth.SynthSummary;
 import dev.gazenerf.datasets.synth.SyntheticDataset;
 import dev.gazenerf.model.Preset;
 import dev.gazenerf.training.Evaluator;
+import dev.gazenerf.training.FitOptions;
 import dev.gazenerf.training.FittedFace;
+import dev.gazenerf.training.LossWeights;
 import dev.gazenerf.training.TrainOptions;
 import dev.gazenerf.training.Trainer;
 import picocli.CommandLine.Command;
@@ -60,11 +62,31 @@ final class DemoCommand implements Callable<Integer> {
             description = "Learning-rate multiplier for training and fitting (default ${DEFAULT-VALUE}: the reference's rates are for days of training).")
     float lrScale;
 
+    @Option(names = "--lr-decay-steps", defaultValue = "0", paramLabel = "N",
+            description = "Multiply the training rates by 0.1^(step/N); 0 keeps them constant, as the reference (default ${DEFAULT-VALUE}).")
+    int lrDecaySteps;
+
     @Option(names = "--fit-steps", defaultValue = "40", paramLabel = "N", description = "Fitting steps per held-out input (default ${DEFAULT-VALUE}).")
     int fitSteps;
 
     @Option(names = "--pairs", defaultValue = "6", paramLabel = "N", description = "Evaluation pairs (default ${DEFAULT-VALUE}).")
     int pairs;
+
+    @Option(names = "--frozen-net",
+            description = "Fit only the codes and camera of each held-out input, never the networks, at HeadNeRF's rates (not scaled by --lr-scale); default: the whole network, as the reference.")
+    boolean frozenNet;
+
+    @Option(names = "--eye-weight", defaultValue = "1", paramLabel = "W",
+            description = "Weight of the eye term L1(merge_img_eyes, GT | eyes) in training and fitting (default ${DEFAULT-VALUE}, the reference's 1).")
+    double eyeWeight;
+
+    @Option(names = "--eye-scale", defaultValue = "1", paramLabel = "F",
+            description = "Synthetic eyeball radius times F, in [0.5, 2] (default ${DEFAULT-VALUE}).")
+    double eyeScale;
+
+    @Option(names = "--iris-albedo", defaultValue = "1", paramLabel = "F",
+            description = "Synthetic iris colour times F, in (0, 1]; smaller is darker (default ${DEFAULT-VALUE}).")
+    double irisAlbedo;
 
     @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Seed of the data and the training (default ${DEFAULT-VALUE}).")
     long seed;
@@ -80,6 +102,7 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter w = spec.commandLine().getOut();
         long t0 = System.nanoTime();
         Preset p = Presets.resolve(preset, common);
+        LossWeights lw = eyeWeights(eyeWeight);
         Files.createDirectories(out);
         Path dataDir = out.resolve("data");
         Path runDir = out.resolve("run");
@@ -95,7 +118,7 @@ final class DemoCommand implements Callable<Integer> {
         long t = System.nanoTime();
         SynthSummary synth;
         try (Progress bar = new Progress("synth", (long) subjects * images, quiet)) {
-            synth = SyntheticDataset.generate(SynthConfig.defaults(subjects, images, p.outputSize(), seed), dataDir,
+            synth = SyntheticDataset.generate(SynthConfig.defaults(subjects, images, p.outputSize(), seed).withEyes(eyeScale, irisAlbedo), dataDir,
                     (done, total) -> bar.stepTo(done));
         }
         timings.put("synthesize", secs(t));
@@ -106,7 +129,11 @@ final class DemoCommand implements Callable<Integer> {
         try (Backend be = common.openBackend(w)) {
             // 2. training
             TrainOptions o = TrainOptions.reference(steps).withLearningRateScale(lrScale).withSeed(seed)
-                    .withIntervals(Math.max(1, steps / 4), Math.max(1, steps / 15));
+                    .withIntervals(Math.max(1, steps / 4), Math.max(1, steps / 15)).withLoss(lw)
+                    .withLrDecaySteps(lrDecaySteps);
+            // the frozen protocol's rates are already HeadNeRF's high ones: --lr-scale scales only the reference fit
+            FitOptions fo = (frozenNet ? FitOptions.frozenNetwork(fitSteps)
+                    : FitOptions.reference(fitSteps).withLearningRateScale(lrScale)).withLoss(lw);
             t = System.nanoTime();
             long params;
             try (GazeDataset train = data.open(Splits.TRAIN, p);
@@ -130,8 +157,7 @@ final class DemoCommand implements Callable<Integer> {
             w.printf("3/4 evaluating %d held-out pairs (fitting %d steps each)%n", pairs, fitSteps);
             w.flush();
             t = System.nanoTime();
-            Evaluator.Metrics m = EvaluateCommand.run(be, runDir, data, Splits.VAL, evalDir, pairs, fitSteps, false,
-                    lrScale, quiet, w);
+            Evaluator.Metrics m = EvaluateCommand.run(be, runDir, data, Splits.VAL, evalDir, pairs, fo, quiet, w);
             Files.copy(evalDir.resolve("metrics.json"), out.resolve("metrics.json"), StandardCopyOption.REPLACE_EXISTING);
             timings.put("evaluate", secs(t));
 
@@ -143,7 +169,7 @@ final class DemoCommand implements Callable<Integer> {
             face.data = data;
             face.subject = synth.valSubjects().get(0);
             face.index = 0;
-            Path fitDir = FitCommand.fit(be, runDir, face, fitSteps, false, lrScale, true, w);
+            Path fitDir = FitCommand.fit(be, runDir, face, fo, true, w);
             int sweep = 5;
             try (FittedFace f = FittedFace.load(fitDir, be)) {
                 List<float[]> tiles = new ArrayList<>();
@@ -175,9 +201,12 @@ final class DemoCommand implements Callable<Integer> {
         Map<String, String> kv = new LinkedHashMap<>();
         kv.put("preset", p.name() + " (" + String.format(Locale.ROOT, "%,d", params) + " parameters, " + p.featmapSize() + "x"
                 + p.featmapSize() + " rays x " + p.samples() + " samples, " + p.outputSize() + "px output)");
-        kv.put("data", subjects + " synthetic subjects x " + images + " images (the last 20% held out)");
-        kv.put("training", steps + " steps, batch 2, reference learning rates x " + lrScale);
-        kv.put("fitting", fitSteps + " steps per held-out input (whole network and offsets, as the reference)");
+        kv.put("data", subjects + " synthetic subjects x " + images + " images (the last 20% held out), eyeball radius x "
+                + eyeScale + ", iris colour x " + irisAlbedo);
+        kv.put("training", steps + " steps, batch 2, reference learning rates x " + lrScale
+                + (lrDecaySteps > 0 ? " decaying by 0.1^(step/" + lrDecaySteps + ")" : " (constant)") + ", eye weight " + eyeWeight);
+        kv.put("fitting", fitSteps + " steps per held-out input (" + (frozenNet
+                ? "codes and camera only, networks frozen, as HeadNeRF)" : "whole network and offsets, as the reference)"));
         timings.forEach((k, v) -> kv.put("time: " + k, v));
         r.keyValues(kv);
         r.heading("Data");
@@ -200,6 +229,16 @@ final class DemoCommand implements Callable<Integer> {
         r.heading("A gaze sweep");
         r.image("sweep.png", "a held-out face redirected: rows pitch -0.4 .. 0.4 rad, columns yaw -0.6 .. 0.6 rad", 5 * p.outputSize() * 2);
         r.write(out.resolve("report.html"));
+    }
+
+    /** The reference's loss weights with the eye term's weight {@code w} (a bad value fails naming the flag). */
+    static LossWeights eyeWeights(double w) {
+        if (!(w >= 0) || Double.isInfinite(w)) {
+            throw new IllegalArgumentException("--eye-weight must be finite and >= 0, got " + w);
+        }
+        LossWeights r = LossWeights.reference();
+        return new LossWeights(r.l1(), r.head(), r.face(), w, r.nonhead(), r.background(), r.euler(), r.translation(),
+                r.iden(), r.expr(), r.appearance(), r.vgg(), r.functional());
     }
 
     private static String secs(long t0) {

@@ -63,18 +63,18 @@ final class EvaluateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter w = spec.commandLine().getOut();
         try (Backend be = common.openBackend(w)) {
-            Evaluator.Metrics m = run(be, run, data, split, out, maxPairs, fitSteps, frozen, lrScale, quiet, w);
+            FitOptions fo = (frozen ? FitOptions.frozenNetwork(fitSteps) : FitOptions.reference(fitSteps)).withLearningRateScale(lrScale);
+            Evaluator.Metrics m = run(be, run, data, split, out, maxPairs, fo, quiet, w);
             w.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
         }
         return 0;
     }
 
     /** Runs the evaluation, writes metrics.json and one PNG per pair (input | target | redirected | model at input gaze). */
-    static Evaluator.Metrics run(Backend be, Path run, DataOptions data, String split, Path out, int maxPairs, int fitSteps,
-                                 boolean frozen, float lrScale, boolean quiet, PrintWriter w) throws Exception {
+    static Evaluator.Metrics run(Backend be, Path run, DataOptions data, String split, Path out, int maxPairs, FitOptions fo,
+                                 boolean quiet, PrintWriter w) throws Exception {
         try (Fitter fitter = Fitter.fromRun(run, be, msg -> w.println("warning: " + msg));
              GazeDataset ds = data.open(split, fitter.preset())) {
-            FitOptions fo = (frozen ? FitOptions.frozenNetwork(fitSteps) : FitOptions.reference(fitSteps)).withLearningRateScale(lrScale);
             Evaluator ev = new Evaluator(fitter, fo);
             int n = Evaluator.pairs(ds, maxPairs).size();
             Path pairsDir = out.resolve("pairs");

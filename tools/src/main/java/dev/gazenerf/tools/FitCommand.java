@@ -56,9 +56,15 @@ final class FitCommand implements Callable<Integer> {
     /** Fits and saves the face; returns its directory. */
     static Path fit(Backend be, Path run, FaceOptions face, int steps, boolean frozen, float lrScale, boolean quiet,
                     PrintWriter out) throws Exception {
+        return fit(be, run, face, (frozen ? FitOptions.frozenNetwork(steps) : FitOptions.reference(steps)).withLearningRateScale(lrScale),
+                quiet, out);
+    }
+
+    /** Fits the face with the given options and saves it under {@code RUN/fits/<face>}; returns that directory. */
+    static Path fit(Backend be, Path run, FaceOptions face, FitOptions o, boolean quiet, PrintWriter out) throws Exception {
+        int steps = o.steps();
         try (Fitter fitter = Fitter.fromRun(run, be, w -> out.println("warning: " + w))) {
             Sample s = face.read(fitter.preset());
-            FitOptions o = (frozen ? FitOptions.frozenNetwork(steps) : FitOptions.reference(steps)).withLearningRateScale(lrScale);
             FittedFace f;
             try (Progress bar = new Progress("fit " + face.slug(), steps, quiet)) {
                 f = fitter.fit(s, o, st -> {

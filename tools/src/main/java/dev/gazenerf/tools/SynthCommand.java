@@ -34,6 +34,14 @@ final class SynthCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Seed (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--eye-scale", defaultValue = "1", paramLabel = "F",
+            description = "Eyeball radius of every subject times F, in [0.5, 2] (default ${DEFAULT-VALUE}: the original eyes).")
+    double eyeScale;
+
+    @Option(names = "--iris-albedo", defaultValue = "1", paramLabel = "F",
+            description = "Iris colour of every subject times F, in (0, 1]; smaller is darker (default ${DEFAULT-VALUE}).")
+    double irisAlbedo;
+
     @Option(names = "--quiet", description = "No progress bar.")
     boolean quiet;
 
@@ -43,7 +51,7 @@ final class SynthCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var outW = spec.commandLine().getOut();
-        SynthConfig config = SynthConfig.defaults(subjects, images, size, seed);
+        SynthConfig config = SynthConfig.defaults(subjects, images, size, seed).withEyes(eyeScale, irisAlbedo);
         SynthSummary s;
         try (Progress p = new Progress("synth", (long) subjects * images, quiet)) {
             s = SyntheticDataset.generate(config, out, (done, total) -> p.stepTo(done));

@@ -136,6 +136,39 @@ class CommandLineTest {
     }
 
     @Test
+    @Order(3)
+    void demoFlagsReachTheDataTrainingAndFit() throws Exception {
+        Path out = dir.resolve("demo-flags");
+        Run d = run(small("demo", "--out", out.toString(), "--subjects", "5", "--images", "2", "--steps", "3",
+                "--fit-steps", "2", "--pairs", "1", "--eye-weight", "3.5", "--eye-scale", "1.25", "--iris-albedo", "0.5",
+                "--lr-decay-steps", "7", "--frozen-net", "--quiet"));
+        assertEquals(0, d.code(), d.err());
+        ObjectMapper om = new ObjectMapper();
+        JsonNode synth = om.readTree(out.resolve("data").resolve("synth_config.json").toFile());
+        assertEquals(1.25, synth.get("eyeScale").asDouble(), 0);
+        assertEquals(0.5, synth.get("irisAlbedo").asDouble(), 0);
+        JsonNode manifest;
+        try (var steps = Files.list(out.resolve("run").resolve("checkpoints"))) {
+            manifest = om.readTree(steps.sorted().reduce((a, b) -> b).orElseThrow().resolve("manifest.json").toFile());
+        }
+        assertEquals(3.5, manifest.get("options").get("loss").get("eyes").asDouble(), 0);
+        assertEquals(7, manifest.get("options").get("lrDecaySteps").asInt());
+        String html = Files.readString(out.resolve("report.html"));
+        assertTrue(html.contains("codes and camera only"), "the report does not say the fit froze the networks");
+        assertTrue(html.contains("eye weight 3.5"), "the report does not give the eye weight");
+
+        for (String[] bad : List.of(new String[]{"--eye-weight", "-1"}, new String[]{"--eye-scale", "3"},
+                new String[]{"--iris-albedo", "0"})) {
+            List<String> args = new java.util.ArrayList<>(List.of("demo", "--out", dir.resolve("demo-bad" + bad[0]).toString(), "--quiet"));
+            args.addAll(List.of(bad));
+            Run r = run(small(args.toArray(String[]::new)));
+            assertEquals(2, r.code(), String.join(" ", bad) + " -> " + r.err());
+            assertTrue(r.err().startsWith("gazenerf: error: ") && r.err().contains(bad[0].substring(2).replace('-', ' ').split(" ")[0]),
+                    String.join(" ", bad) + " -> " + r.err());
+        }
+    }
+
+    @Test
     @Order(4)
     void userErrorsAreOneLineWithExitCode2() {
         List<String[]> cases = List.of(

@@ -12,6 +12,10 @@ import java.util.SplittableRandom;
  * <p>Each parameter has a range; {@link #sample} draws it uniformly (colours from palettes), and
  * {@link #identityCode} / {@link #textureCode} write the parameters, mapped linearly to [-1, 1], into the
  * iden (100) and text (100) slots of the 306-value code. Unused slots are 0.
+ *
+ * <p>Two dataset-wide eye modifiers ({@link #withEyes}, from {@link SynthConfig#eyeScale()} and
+ * {@link SynthConfig#irisAlbedo()}) scale the eyeball radius and the iris colour of every subject. They are not
+ * part of the code (the same for all subjects of a dataset) and default to 1, the original eyes.
  */
 public final class SubjectParams {
     /** A named parameter, its range, and which part of the code it belongs to. */
@@ -55,9 +59,43 @@ public final class SubjectParams {
         {0.42, 0.45, 0.48}, {0.12, 0.07, 0.04}};
 
     private final double[] values;
+    private final double eyeScale;
+    private final double irisAlbedo;
+
+    private SubjectParams(double[] values, double eyeScale, double irisAlbedo) {
+        this.values = values;
+        this.eyeScale = eyeScale;
+        this.irisAlbedo = irisAlbedo;
+    }
 
     private SubjectParams(double[] values) {
-        this.values = values;
+        this(values, 1, 1);
+    }
+
+    /**
+     * A copy with the eye modifiers: the eyeball radius (and with it the lids, the socket and the aperture, which
+     * are relative to it) multiplied by {@code eyeScale}, the iris colour by {@code irisAlbedo}.
+     */
+    public SubjectParams withEyes(double eyeScale, double irisAlbedo) {
+        if (!(eyeScale >= 0.5 && eyeScale <= 2) || !(irisAlbedo > 0 && irisAlbedo <= 1)) {
+            throw new IllegalArgumentException("SubjectParams.withEyes: eye scale must be in [0.5, 2] and iris albedo in (0, 1], got "
+                    + eyeScale + ", " + irisAlbedo);
+        }
+        return new SubjectParams(values, eyeScale, irisAlbedo);
+    }
+
+    /** The eyeball radius the renderer uses: {@link P#EYE_RADIUS} times the eye scale. */
+    public double eyeRadius() {
+        return values[P.EYE_RADIUS.ordinal()] * eyeScale;
+    }
+
+    /** The eye modifiers of {@link #withEyes}. */
+    public double eyeScale() {
+        return eyeScale;
+    }
+
+    public double irisAlbedo() {
+        return irisAlbedo;
     }
 
     /** Parameters given explicitly (one value per {@link P}, in declaration order). */
@@ -128,11 +166,12 @@ public final class SubjectParams {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof SubjectParams s && Arrays.equals(values, s.values);
+        return o instanceof SubjectParams s && Arrays.equals(values, s.values) && eyeScale == s.eyeScale
+                && irisAlbedo == s.irisAlbedo;
     }
 
     @Override
     public int hashCode() {
-        return Arrays.hashCode(values);
+        return 31 * Arrays.hashCode(values) + Double.hashCode(eyeScale) * 7 + Double.hashCode(irisAlbedo);
     }
 }

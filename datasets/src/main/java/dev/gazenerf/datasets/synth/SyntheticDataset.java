@@ -1,6 +1,8 @@
 package dev.gazenerf.datasets.synth;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.gazenerf.datasets.Splits;
 import dev.gazenerf.datasets.h5.DatasetFormatException;
@@ -49,9 +51,9 @@ public final class SyntheticDataset {
         void update(int imagesDone, int imagesTotal);
     }
 
-    /** The parameters of subject {@code subject}. */
+    /** The parameters of subject {@code subject}, with the config's eye modifiers. */
     public static SubjectParams subject(SynthConfig config, int subject) {
-        return SubjectParams.sample(config.seed(), subject);
+        return SubjectParams.sample(config.seed(), subject).withEyes(config.eyeScale(), config.irisAlbedo());
     }
 
     /** The camera, light and gaze of image {@code index} of subject {@code subject}. */
@@ -168,14 +170,27 @@ public final class SyntheticDataset {
         }
     }
 
-    /** The config of the synthetic dataset in {@code dir} ({@link #CONFIG_FILE}). */
+    /**
+     * The config of the synthetic dataset in {@code dir} ({@link #CONFIG_FILE}); a config written before the eye
+     * modifiers existed (no {@code eyeScale} / {@code irisAlbedo}) reads with both at 1, the eyes it was made with.
+     */
     public static SynthConfig readConfig(Path dir) {
         Path json = dir.resolve(CONFIG_FILE);
         if (!Files.isRegularFile(json)) {
             throw new DatasetFormatException(json, null, "no such file (not a synthetic dataset?)");
         }
         try {
-            return new ObjectMapper().readValue(json.toFile(), SynthConfig.class);
+            ObjectMapper m = new ObjectMapper();
+            JsonNode tree = m.readTree(json.toFile());
+            if (tree instanceof ObjectNode o) {
+                if (!o.has("eyeScale")) {
+                    o.put("eyeScale", 1.0);
+                }
+                if (!o.has("irisAlbedo")) {
+                    o.put("irisAlbedo", 1.0);
+                }
+            }
+            return m.treeToValue(tree, SynthConfig.class);
         } catch (IOException | RuntimeException e) {
             throw new DatasetFormatException(json, null, "not a synthetic dataset config", e);
         }

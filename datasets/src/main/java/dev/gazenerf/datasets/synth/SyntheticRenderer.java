@@ -289,7 +289,7 @@ public final class SyntheticRenderer implements AutoCloseable {
             nrz = p.get(P.NOSE_RZ);
             ncy = p.get(P.NOSE_Y);
             ncz = surfaceZ(0, ncy) - 0.35 * nrz;
-            re = p.get(P.EYE_RADIUS);
+            re = p.eyeRadius();
             rl = re + LID_THICKNESS;
             rs = SOCKET_RADIUS * re;
             for (int e = 0; e < 2; e++) {
@@ -362,7 +362,8 @@ public final class SyntheticRenderer implements AutoCloseable {
             ambient = light.ambient();
             skin = new double[] {p.get(P.SKIN_R), p.get(P.SKIN_G), p.get(P.SKIN_B)};
             hair = new double[] {p.get(P.HAIR_R), p.get(P.HAIR_G), p.get(P.HAIR_B)};
-            iris = new double[] {p.get(P.IRIS_R), p.get(P.IRIS_G), p.get(P.IRIS_B)};
+            double ia = p.irisAlbedo();
+            iris = new double[] {ia * p.get(P.IRIS_R), ia * p.get(P.IRIS_G), ia * p.get(P.IRIS_B)};
             lip = new double[] {p.get(P.LIP_R), p.get(P.LIP_G), p.get(P.LIP_B)};
             P[] dirs = {P.TEX0_X, P.TEX1_X, P.TEX2_X};
             P[] freqs = {P.TEX0_FREQ, P.TEX1_FREQ, P.TEX2_FREQ};
