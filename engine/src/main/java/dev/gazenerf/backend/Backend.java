@@ -33,19 +33,6 @@ public interface Backend extends AutoCloseable {
     void gemmNT(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                 float[] c, int cOff, int ldc, boolean accumulate);
 
-    /**
-     * {@link #gemmNT} then {@link #biasActivation} on C: {@code C = act((accumulate ? C : 0) + A B^T + bias)},
-     * the forward of a dense layer. The same result, bit for bit, as the two calls (which is what this default
-     * does); a backend may fuse them (the {@code vector} backend applies bias and activation to each tile of C
-     * while it is in cache, instead of in a second pass over C).
-     */
-    default void gemmNTBiasActivation(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                                      float[] c, int cOff, int ldc, boolean accumulate,
-                                      float[] bias, int biasOff, int biasStride, int rowsPerBias, Activation act) {
-        gemmNT(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
-        biasActivation(c, cOff, ldc, m, n, bias, biasOff, biasStride, rowsPerBias, act);
-    }
-
     /** {@code C[m,n] = (accumulate ? C : 0) + sum_k A[m,k] * B[k,n]}: A {@code (m, k)}, B {@code (k, n)}. */
     void gemmNN(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                 float[] c, int cOff, int ldc, boolean accumulate);

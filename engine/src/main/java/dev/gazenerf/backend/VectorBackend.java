@@ -74,17 +74,6 @@ public final class VectorBackend implements Backend {
     }
 
     @Override
-    public void gemmNTBiasActivation(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                                     float[] c, int cOff, int ldc, boolean accumulate,
-                                     float[] bias, int biasOff, int biasStride, int rowsPerBias, Activation act) {
-        ensureOpen();
-        Checks.gemm("gemmNTBiasActivation", m, n, k, false, true, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
-        Checks.biasActivation(c, cOff, ldc, m, n, bias, biasOff, biasStride, rowsPerBias, act);
-        gemm.gemm(VectorGemm.FORM_NT, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate,
-                bias, biasOff, biasStride, rowsPerBias, act.code);
-    }
-
-    @Override
     public void gemmNN(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                        float[] c, int cOff, int ldc, boolean accumulate) {
         ensureOpen();

@@ -21,7 +21,7 @@ import java.util.Arrays;
  * ({@link #kernelRows}); a last group of fewer than {@value #MR} rows, and the TN form's A' (read transposed),
  * are packed into micro-panels of {@code MR} rows ({@code ap[q*kc + p*MR + r]}). B' is packed into panels of
  * {@code NR = NV * VL} columns ({@code bp[t*kc + p*NR + c]}); edges are padded with zeros and written back
- * through a small tile. The NT form can end with a fused bias and activation on each finished tile.
+ * through a small tile.
  *
  * <p>Determinism: k is cut into fixed blocks of {@value #KC}, independent of the thread count. Each element
  * of C is {@code C = ((C0 + s_0) + s_1) + ...} where {@code s_b} is the fma chain over block b in
@@ -83,12 +83,6 @@ final class VectorGemm {
     private int cOff;
     private int ldc;
     private boolean accumulate;
-    // the fused epilogue of the last k block (gemmNT + biasActivation): act < 0 means none
-    private float[] epBias;
-    private int epBiasOff;
-    private int epBiasStride;
-    private int epRowsPerBias;
-    private int epAct = -1;
     private int jc;
     private int nc;
     private int panels;
@@ -109,20 +103,8 @@ final class VectorGemm {
     }
 
     /** One gemm of the given form; arguments were checked by the caller. */
-    void gemm(int form, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-              float[] c, int cOff, int ldc, boolean accumulate) {
-        gemm(form, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, null, 0, 0, 1, -1);
-    }
-
-    /**
-     * One gemm of the given form followed, when {@code act >= 0}, by {@code Backend.biasActivation} with the
-     * given bias and activation code, fused: each micro-tile of C gets its bias and activation right after
-     * the last k block stored it, while it is still in L1, instead of in a second pass over C. The same
-     * float operations in the same order as the two calls, so the same bits. Arguments were checked by the caller.
-     */
     synchronized void gemm(int form, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                           float[] c, int cOff, int ldc, boolean accumulate,
-                           float[] bias, int biasOff, int biasStride, int rowsPerBias, int act) {
+                           float[] c, int cOff, int ldc, boolean accumulate) {
         if (m == 0 || n == 0) {
             return;
         }
@@ -132,16 +114,8 @@ final class VectorGemm {
                     Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
                 }
             }
-            if (act >= 0) {
-                VectorKernels.biasActivation(c, cOff, ldc, 0, m, n, bias, biasOff, biasStride, rowsPerBias, act);
-            }
             return;
         }
-        this.epBias = bias;
-        this.epBiasOff = biasOff;
-        this.epBiasStride = biasStride;
-        this.epRowsPerBias = rowsPerBias;
-        this.epAct = act;
         this.form = form;
         this.m = m;
         this.n = n;
@@ -163,8 +137,6 @@ final class VectorGemm {
             this.a = null;
             this.b = null;
             this.c = null;
-            this.epBias = null;
-            this.epAct = -1;
         }
     }
 
@@ -240,7 +212,6 @@ final class VectorGemm {
             int p0 = roundK0 + blk * KC;
             int kcB = Math.min(KC, k - p0);
             boolean load = accumulate || p0 > 0;
-            boolean last = epAct >= 0 && p0 + kcB == k;
             int bBase = blk * blockStride + j0 * kcB;
             int cBase = cOff + ic * ldc + col0;
             int full = 0;  // rows done in place
@@ -253,14 +224,10 @@ final class VectorGemm {
                 full = mc - mc % MR;
                 int aBase = aOff + ic * lda + p0;
                 for (int q = 0; q < full; q += MR) {
+                    int ci = cBase + q * ldc;
                     for (int t = 0; t < cols; t += NR) {
-                        int nr = Math.min(NR, cols - t);
-                        int ci = cBase + q * ldc + t;
-                        kernelRows(kcB, a, aBase + q * lda, lda, bShared, bBase + t * kcB, c, ci, ldc, load, nr,
-                                tile[worker]);
-                        if (last) {
-                            epilogue(ci, ic + q, col0 + t, MR, nr);
-                        }
+                        kernelRows(kcB, a, aBase + q * lda, lda, bShared, bBase + t * kcB, c, ci + t, ldc, load,
+                                Math.min(NR, cols - t), tile[worker]);
                     }
                 }
                 if (full < mc) {
@@ -268,40 +235,21 @@ final class VectorGemm {
                 }
             }
             if (full < mc) {
-                macro(kcB, ap, bShared, bBase, mc - full, cols, cBase + full * ldc, load, tile[worker],
-                        last ? ic + full : -1, col0);
+                macro(kcB, ap, bShared, bBase, mc - full, cols, cBase + full * ldc, load, tile[worker]);
             }
         }
     }
 
-    /**
-     * All micro-tiles of one packed (mc, kc) block of A' against one packed (kc, nc) block of B'; when
-     * {@code row0 >= 0} (the last k block of a call with an epilogue), each tile then gets its bias and
-     * activation, rows counted from row0 and columns from col0 of C.
-     */
+    /** All micro-tiles of one packed (mc, kc) block of A' against one packed (kc, nc) block of B'. */
     private void macro(int kc, float[] ap, float[] bp, int bBase, int mc, int nc, int cBase, boolean load,
-                       float[] tile, int row0, int col0) {
+                       float[] tile) {
         for (int q = 0; q < mc; q += MR) {
             int mr = Math.min(MR, mc - q);
+            int ci = cBase + q * ldc;
             for (int t = 0; t < nc; t += NR) {
-                int nr = Math.min(NR, nc - t);
-                int ci = cBase + q * ldc + t;
-                kernel(kc, ap, q * kc, bp, bBase + t * kc, c, ci, ldc, load, mr, nr, tile);
-                if (row0 >= 0) {
-                    epilogue(ci, row0 + q, col0 + t, mr, nr);
-                }
+                kernel(kc, ap, q * kc, bp, bBase + t * kc, c, ci + t, ldc, load, mr, Math.min(NR, nc - t), tile);
             }
         }
-    }
-
-    /**
-     * Bias and activation of one finished tile of C: rows {@code [row, row+mr)} and columns {@code [col, col+nr)}
-     * of C, whose element (row, col) is at {@code c[ci]}. The element-wise code of {@code Backend.biasActivation},
-     * so the same bits as calling it after the gemm.
-     */
-    private void epilogue(int ci, int row, int col, int mr, int nr) {
-        VectorKernels.biasActivation(c, ci - row * ldc, ldc, row, row + mr, nr, epBias, epBiasOff + col, epBiasStride,
-                epRowsPerBias, epAct);
     }
 
     /**

@@ -10,8 +10,7 @@ import dev.gazenerf.kernel.Activation;
  *
  * <p>Forward: {@code z = x W^T + b}, {@code y = act(z)}, with x {@code (rows, in)}, W {@code (out, in)}
  * (PyTorch's {@code [out, in]} order), b {@code (out)} and y {@code (rows, out)}. It is one
- * {@link Backend#gemmNTBiasActivation} ({@link Backend#gemmNT} and {@link Backend#biasActivation}, which a
- * backend may fuse).
+ * {@link Backend#gemmNT} and one {@link Backend#biasActivation}.
  *
  * <p>Backward, given {@code dY = dL/dy}: {@code dZ = dY * act'(y)} (computed from the cached output y,
  * written in place over dY when the activation is not {@link Activation#NONE}),
@@ -63,8 +62,8 @@ public final class Dense {
         if (rows == 0) {
             return;
         }
-        be.gemmNTBiasActivation(rows, out, in, x, xOff, ldx, w, wOff, ldw, y, yOff, ldy, false, b, bOff, out, rows,
-                activation);
+        be.gemmNT(rows, out, in, x, xOff, ldx, w, wOff, ldw, y, yOff, ldy, false);
+        be.biasActivation(y, yOff, ldy, rows, out, b, bOff, out, rows, activation);
     }
 
     /**

@@ -27,8 +27,8 @@ import java.util.SplittableRandom;
  * <h2>Hoisting (section 7)</h2>
  * The code columns of FeaExt_module_0, of the skip layer and of RGB_layer_1 see the same code for every
  * point of an image, so {@code W[:, code] c + b} is computed once per image (a {@code (B, W)} bias) and added
- * per point as the bias of {@link Backend#gemmNTBiasActivation} with {@code rowsPerBias = P}; the per-point
- * gemms then run over the point columns only (E, E + W and W wide). Backward sums {@code dZ} per image with a grouped
+ * per point by {@link Backend#biasActivation} with {@code rowsPerBias = P}; the per-point gemms then run
+ * over the point columns only (E, E + W and W wide). Backward sums {@code dZ} per image with a grouped
  * {@link Backend#columnSums} and applies the code columns to those {@code (B, W)} sums. This saves 163,392
  * of the 1,515,072 multiply-adds per point. {@link #forwardPlain}/{@link #backwardPlain} compute the same
  * function the way the reference does (the codes physically concatenated to every point, full gemms); they
@@ -219,35 +219,35 @@ public final class NerfMlp {
         int r1In = w + a;
 
         // Per-image code products: codeBias0 = c W0[:, E:]^T + b0, (B, W).
-        be.gemmNTBiasActivation(b, w, s, shapeCode, shapeOff, s, params, wOff[0] + e, in, ws.codeBias0, 0, w,
-                false, params, bOff[0], w, b, Activation.NONE);
-        be.gemmNTBiasActivation(n, w, e, pe, peOff, ldpe, params, wOff[0], in, ws.h[0], 0, w, false,
-                ws.codeBias0, 0, w, p, Activation.RELU);
+        be.gemmNT(b, w, s, shapeCode, shapeOff, s, params, wOff[0] + e, in, ws.codeBias0, 0, w, false);
+        be.biasActivation(ws.codeBias0, 0, w, b, w, params, bOff[0], w, b, Activation.NONE);
+        be.gemmNT(n, w, e, pe, peOff, ldpe, params, wOff[0], in, ws.h[0], 0, w, false);
+        be.biasActivation(ws.h[0], 0, w, n, w, ws.codeBias0, 0, w, p, Activation.RELU);
         for (int l = 1; l < cfg.layers(); l++) {
             if (l == cfg.skipLayer()) {
                 int ld = in + w;
-                be.gemmNTBiasActivation(b, w, s, shapeCode, shapeOff, s, params, wOff[l] + e, ld, ws.codeBiasSkip, 0,
-                        w, false, params, bOff[l], w, b, Activation.NONE);
+                be.gemmNT(b, w, s, shapeCode, shapeOff, s, params, wOff[l] + e, ld, ws.codeBiasSkip, 0, w, false);
+                be.biasActivation(ws.codeBiasSkip, 0, w, b, w, params, bOff[l], w, b, Activation.NONE);
                 be.gemmNT(n, w, e, pe, peOff, ldpe, params, wOff[l], ld, ws.h[l], 0, w, false);
-                be.gemmNTBiasActivation(n, w, w, ws.h[l - 1], 0, w, params, wOff[l] + in, ld, ws.h[l], 0, w, true,
-                        ws.codeBiasSkip, 0, w, p, Activation.RELU);
+                be.gemmNT(n, w, w, ws.h[l - 1], 0, w, params, wOff[l] + in, ld, ws.h[l], 0, w, true);
+                be.biasActivation(ws.h[l], 0, w, n, w, ws.codeBiasSkip, 0, w, p, Activation.RELU);
             } else {
-                be.gemmNTBiasActivation(n, w, w, ws.h[l - 1], 0, w, params, wOff[l], w, ws.h[l], 0, w, false,
-                        params, bOff[l], w, n, Activation.RELU);
+                be.gemmNT(n, w, w, ws.h[l - 1], 0, w, params, wOff[l], w, ws.h[l], 0, w, false);
+                be.biasActivation(ws.h[l], 0, w, n, w, params, bOff[l], w, n, Activation.RELU);
             }
         }
         float[] last = ws.h[cfg.layers() - 1];
-        be.gemmNTBiasActivation(n, 1, w, last, 0, w, params, densityW, w, ws.sigma, 0, 1, false,
-                params, densityB, 1, n, Activation.RELU);
+        be.gemmNT(n, 1, w, last, 0, w, params, densityW, w, ws.sigma, 0, 1, false);
+        be.biasActivation(ws.sigma, 0, 1, n, 1, params, densityB, 1, n, Activation.RELU);
         be.copy2d(sigma, sigmaOff, 1, ws.sigma, 0, 1, n, 1, false);
-        be.gemmNTBiasActivation(n, w, w, last, 0, w, params, rgb0W, w, ws.r0, 0, w, false,
-                params, rgb0B, w, n, Activation.NONE);
-        be.gemmNTBiasActivation(b, hw, a, appearance, appOff, a, params, rgb1W + w, r1In, ws.codeBiasRgb1, 0, hw,
-                false, params, rgb1B, hw, b, Activation.NONE);
-        be.gemmNTBiasActivation(n, hw, w, ws.r0, 0, w, params, rgb1W, r1In, ws.r1, 0, hw, false,
-                ws.codeBiasRgb1, 0, hw, p, Activation.RELU);
-        be.gemmNTBiasActivation(n, f, hw, ws.r1, 0, hw, params, rgb2W, hw, features, featOff, ldf, false,
-                params, rgb2B, f, n, Activation.NONE);
+        be.gemmNT(n, w, w, last, 0, w, params, rgb0W, w, ws.r0, 0, w, false);
+        be.biasActivation(ws.r0, 0, w, n, w, params, rgb0B, w, n, Activation.NONE);
+        be.gemmNT(b, hw, a, appearance, appOff, a, params, rgb1W + w, r1In, ws.codeBiasRgb1, 0, hw, false);
+        be.biasActivation(ws.codeBiasRgb1, 0, hw, b, hw, params, rgb1B, hw, b, Activation.NONE);
+        be.gemmNT(n, hw, w, ws.r0, 0, w, params, rgb1W, r1In, ws.r1, 0, hw, false);
+        be.biasActivation(ws.r1, 0, hw, n, hw, ws.codeBiasRgb1, 0, hw, p, Activation.RELU);
+        be.gemmNT(n, f, hw, ws.r1, 0, hw, params, rgb2W, hw, features, featOff, ldf, false);
+        be.biasActivation(features, featOff, ldf, n, f, params, rgb2B, f, n, Activation.NONE);
     }
 
     /**

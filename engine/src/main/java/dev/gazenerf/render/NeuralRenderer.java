@@ -285,8 +285,9 @@ public final class NeuralRenderer {
             rk.blurForward(ws.v[i], ws.scratchMap, images, side(i + 1), side(i + 1), c);
             featLayers[i].forward(be, ws.net[i + 1], 0, widths[i + 1], ws.v[i], 0, c, params, featW[i], c,
                     params, featB[i], rNext);
-            be.gemmNTBiasActivation(rNext, 3, widths[i + 1], ws.net[i + 1], 0, widths[i + 1], params, rgbW[i + 1],
-                    widths[i + 1], ws.rgb[i + 1], 0, 3, true, params, rgbB[i + 1], 3, rNext, Activation.NONE);
+            be.gemmNT(rNext, 3, widths[i + 1], ws.net[i + 1], 0, widths[i + 1], params, rgbW[i + 1], widths[i + 1],
+                    ws.rgb[i + 1], 0, 3, true);
+            be.biasActivation(ws.rgb[i + 1], 0, 3, rNext, 3, params, rgbB[i + 1], 3, rNext, Activation.NONE);
             if (i < blocks - 1) {
                 up(rk, ws, ws.rgb[i + 2], ws.rgb[i + 1], i + 1, images);
             }

@@ -39,17 +39,6 @@ final class BackendCases {
                 cases.add(gemm(form, s[0], s[1], s[2], 3, true));
             }
         }
-        // the fused forward of a dense layer: odd m (a last partial group of rows), n = 1 and n = 3 (narrow heads),
-        // more than one k block, a per-group bias, accumulate, every activation
-        int[][] fusedSizes = {{1, 1, 1}, {0, 5, 7}, {6, 0, 3}, {5, 3, 0}, {37, 29, 45}, {70, 1, 130}, {131, 3, 500},
-            {300, 100, 63}, {19, 258, 192}};
-        for (Activation act : Activation.values()) {
-            for (int[] s : fusedSizes) {
-                cases.add(gemmNTBiasActivation(s[0], s[1], s[2], 0, false, act, 1));
-                cases.add(gemmNTBiasActivation(s[0], s[1], s[2], 3, true, act, 2));
-            }
-        }
-        cases.add(gemmNTBiasActivation(70, 40, 30, 1, false, Activation.RELU, 0));
         int[][] matrixSizes = {{0, 5}, {1, 1}, {1, 37}, {37, 3}, {19, 70}, {2000, 37}};
         for (Activation act : Activation.values()) {
             for (int[] s : matrixSizes) {
@@ -92,9 +81,6 @@ final class BackendCases {
         cases.add(gemm("gemmNT", 100, 300, 400, 1, false));  // one row block: split over column panels
         cases.add(gemm("gemmTN", 100, 150, 4000, 2, true));
         cases.add(gemm("gemmTN", 258, 192, 2100, 0, false));
-        cases.add(gemmNTBiasActivation(1000, 200, 500, 2, true, Activation.RELU, 2));
-        cases.add(gemmNTBiasActivation(517, 258, 384, 0, false, Activation.LEAKY_RELU, 1));
-        cases.add(gemmNTBiasActivation(100, 300, 400, 1, false, Activation.SIGMOID, 1));
         for (Activation act : Activation.values()) {
             cases.add(biasActivation(3000, 70, 2, act, 1));
             cases.add(activationBackward(3000, 70, act, false, 1));
@@ -142,40 +128,6 @@ final class BackendCases {
                 case "gemmNN" -> be.gemmNN(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
                 default -> be.gemmTN(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
             }
-            return new float[][]{c};
-        });
-    }
-
-    /**
-     * {@code gemmNTBiasActivation} on the inputs of {@link #gemm} ("gemmNT", same seeds), with the bias of
-     * {@link #biasActivation}: biasMode 0 none, 1 one row for all rows, 2 a row per group of 7 rows.
-     */
-    static Case gemmNTBiasActivation(int m, int n, int k, int pad, boolean accumulate, Activation act, int biasMode) {
-        String label = m + "x" + n + "x" + k + " " + act + " bias=" + (biasMode == 0 ? "none" : biasMode == 1 ? "row" : "grouped")
-                + (pad > 0 ? " offsets+ld" : "") + (accumulate ? " accumulate" : "");
-        return new Case("gemmNTBiasActivation", label, be -> {
-            int lda = k + pad;
-            int ldb = k + pad;
-            int ldc = n + pad;
-            int aOff = 3 * pad;
-            int bOff = 5 * pad;
-            int cOff = 7 * pad;
-            float[] a = random(11, aOff + m * lda + pad, 1f);   // (m, k) at aOff, ld lda
-            float[] b = random(12, bOff + n * ldb + pad, 1f);   // (n, k) at bOff, ld ldb
-            float[] c = random(13, cOff + m * ldc + pad, 1f);   // (m, n) at cOff, ld ldc
-            float[] bias = null;
-            int biasOff = pad;
-            int stride = n;
-            int rowsPerBias = Math.max(m, 1);
-            if (biasMode == 1) {
-                bias = random(22, biasOff + n, 1f);
-            } else if (biasMode == 2) {
-                rowsPerBias = 7;
-                stride = n + 4;
-                bias = random(23, biasOff + ((m + 6) / 7) * stride, 1f);
-            }
-            be.gemmNTBiasActivation(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate,
-                    bias, biasOff, stride, rowsPerBias, act);
             return new float[][]{c};
         });
     }

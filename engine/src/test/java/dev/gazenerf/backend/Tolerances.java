@@ -43,11 +43,6 @@ public final class Tolerances {
         put("vector", "gemmNT", 4e-5, 4e-5);
         put("vector", "gemmNN", 4e-5, 4e-5);
         put("vector", "gemmTN", 4e-5, 4e-5);
-        // gemmNT with bias and activation fused into its last k block: gemmNT's rounding, then the element-wise
-        // code of biasActivation (bitwise equal to the two calls, VectorBackendTest checks that). Worst
-        // |error| / (1 + |ref|) seen: 3.6e-6 (k up to 500, |error| 1.3e-5); it is gemmNT's rounding, whose
-        // error grows with k, so gemmNT's 4e-5 (1 + |ref|).
-        put("vector", "gemmNTBiasActivation", 4e-5, 4e-5);
         // element-wise ops: the same float operations in the same order as scalar (no fma; sums in row
         // order; sigmoid, sin and cos through the same scalar helpers): bitwise equal, worst seen 0.
         put("vector", "biasActivation", 0, 0);
@@ -64,8 +59,6 @@ public final class Tolerances {
         put("opencl", "gemmNT", 8e-6, 8e-6);
         put("opencl", "gemmNN", 8e-6, 8e-6);
         put("opencl", "gemmTN", 8e-6, 8e-6);
-        // the interface's default: gemmNT then biasActivation. Worst |error| / (1 + |ref|) seen 3.4e-6; gemmNT's.
-        put("opencl", "gemmNTBiasActivation", 8e-6, 8e-6);
         // exp (sigmoid), sin and cos are evaluated in double on the device and rounded to float as scalar
         // does: bitwise equal here (worst seen 0); one float ulp (2^-23 relative) is allowed because another
         // device's double libm may differ in the last double bit and flip a rounding.

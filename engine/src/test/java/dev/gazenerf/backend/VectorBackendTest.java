@@ -1,6 +1,5 @@
 package dev.gazenerf.backend;
 
-import dev.gazenerf.kernel.Activation;
 import dev.gazenerf.kernel.VectorKernels;
 import jdk.incubator.vector.FloatVector;
 import org.ejml.data.FMatrixRMaj;
@@ -161,43 +160,6 @@ class VectorBackendTest {
             case "gemmNT" -> be.gemmNT(m, n, k, a, aOff, lda, b, 0, ldb, c, cOff, ldc, acc);
             case "gemmNN" -> be.gemmNN(m, n, k, a, aOff, lda, b, 0, ldb, c, cOff, ldc, acc);
             default -> be.gemmTN(m, n, k, a, aOff, lda, b, 0, ldb, c, cOff, ldc, acc);
-        }
-    }
-
-    /**
-     * The fused gemmNTBiasActivation gives the bits of gemmNT followed by biasActivation on the same backend,
-     * for every activation, with and without a (grouped) bias, accumulate on and off, one and several k blocks,
-     * odd m, n = 1 and edge tiles, on 1 and 2 threads.
-     */
-    @Test
-    void fusedBiasActivationGivesTheBitsOfTheTwoCalls() {
-        int[][] sizes = {{13, 1, 45}, {37, 33, 400}, {131, 64, 63}, {6, 3, 800}, {250, 258, 130}, {1000, 128, 128}};
-        for (VectorBackend be : new VectorBackend[]{one, two}) {
-            for (Activation act : Activation.values()) {
-                for (int[] sz : sizes) {
-                    for (int mode = 0; mode < 3; mode++) {
-                        int m = sz[0];
-                        int n = sz[1];
-                        int k = sz[2];
-                        boolean acc = mode == 1;
-                        int lda = k + 1;
-                        int ldc = n + 3;
-                        float[] a = BackendCases.random(4, m * lda, 1f);
-                        float[] b = BackendCases.random(5, n * k, 1f);
-                        float[] c0 = BackendCases.random(6, m * ldc + 2, 1f);
-                        int rowsPerBias = mode == 2 ? 5 : m;
-                        int stride = mode == 2 ? n + 1 : n;
-                        float[] bias = mode == 0 ? null : BackendCases.random(7, 2 + ((m + rowsPerBias - 1) / rowsPerBias) * stride, 2f);
-                        float[] fused = c0.clone();
-                        be.gemmNTBiasActivation(m, n, k, a, 0, lda, b, 0, k, fused, 2, ldc, acc, bias, 2, stride, rowsPerBias, act);
-                        float[] twoCalls = c0.clone();
-                        be.gemmNT(m, n, k, a, 0, lda, b, 0, k, twoCalls, 2, ldc, acc);
-                        be.biasActivation(twoCalls, 2, ldc, m, n, bias, 2, stride, rowsPerBias, act);
-                        assertBitwiseEqual(new float[][]{twoCalls}, new float[][]{fused}, "fused vs gemmNT + biasActivation, "
-                                + act + " " + m + "x" + n + "x" + k + " mode " + mode + " on " + be.threads() + " threads");
-                    }
-                }
-            }
         }
     }
 
