@@ -116,6 +116,53 @@ class VectorBackendTest {
         }
     }
 
+    /**
+     * NT and NN read full groups of 6 rows of A in place and pack only a last partial group: each row of a gemm
+     * over many rows (mostly in place) must have the bits of that row computed alone (m = 1, packed). Leading
+     * dimensions wider than k, more than one k block, n = 1, narrow and wide n, accumulate on and off; TN (always
+     * packed) too, on 1 and 2 threads.
+     */
+    @Test
+    void rowsReadInPlaceGiveTheBitsOfPackedRows() {
+        int[][] sizes = {{13, 1, 45}, {37, 33, 400}, {131, 64, 63}, {6, 3, 800}, {250, 258, 130}};
+        for (VectorBackend be : new VectorBackend[]{one, two}) {
+            for (String form : new String[]{"gemmNT", "gemmNN", "gemmTN"}) {
+                for (int[] sz : sizes) {
+                    for (boolean acc : new boolean[]{false, true}) {
+                        int m = sz[0];
+                        int n = sz[1];
+                        int k = sz[2];
+                        boolean transA = form.equals("gemmTN");
+                        int lda = (transA ? m : k) + 5;
+                        int ldb = (form.equals("gemmNT") ? k : n) + 3;
+                        int ldc = n + 2;
+                        float[] a = BackendCases.random(1, (transA ? k : m) * lda, 1f);
+                        float[] b = BackendCases.random(2, (form.equals("gemmNT") ? n : k) * ldb, 1f);
+                        float[] c0 = BackendCases.random(3, m * ldc, 1f);
+                        float[] all = c0.clone();
+                        gemm(be, form, m, n, k, a, 0, lda, b, ldb, all, 0, ldc, acc);
+                        float[] row = c0.clone();
+                        for (int i = 0; i < m; i++) {
+                            gemm(be, form, 1, n, k, a, transA ? i : i * lda, lda, b, ldb, row, i * ldc, ldc, acc);
+                        }
+                        assertBitwiseEqual(new float[][]{row}, new float[][]{all},
+                                form + " " + m + "x" + n + "x" + k + (acc ? " accumulate" : "") + " on " + be.threads()
+                                        + " threads: rows one by one vs all rows");
+                    }
+                }
+            }
+        }
+    }
+
+    private static void gemm(Backend be, String form, int m, int n, int k, float[] a, int aOff, int lda, float[] b,
+                             int ldb, float[] c, int cOff, int ldc, boolean acc) {
+        switch (form) {
+            case "gemmNT" -> be.gemmNT(m, n, k, a, aOff, lda, b, 0, ldb, c, cOff, ldc, acc);
+            case "gemmNN" -> be.gemmNN(m, n, k, a, aOff, lda, b, 0, ldb, c, cOff, ldc, acc);
+            default -> be.gemmTN(m, n, k, a, aOff, lda, b, 0, ldb, c, cOff, ldc, acc);
+        }
+    }
+
     /** The 2x2 case of ScalarBackendTest, worked by hand: a = [1 2; 3 4], w = [5 6; 7 8]. */
     @Test
     void gemmFormsOnLiteralNumbers() {
