@@ -83,7 +83,8 @@ final class LossStep {
         Arrays.fill(dTranslation, 0f);
         model.backward(backend, kernels, ws, state.params, state.grads, dMerge, dFace, dEyes, dBg,
                 dShape, dAppearance, null, dEuler, dTranslation);
-        double penalty = scatterOffsetGradients(state.offsets, images);
+        double penalty = scatterOffsetGradients(preset, weights, batch, state.offsets, images, dShape, dAppearance, dEuler,
+                dTranslation);
         if (!Double.isFinite(penalty)) {
             throw new TrainingDivergedException(step, "offset penalty", penalty);
         }
@@ -94,7 +95,7 @@ final class LossStep {
         return new Value(r.total() + penalty, r.terms(), penalty);
     }
 
-    private static void checkFinite(float[] a, String what, long step) {
+    static void checkFinite(float[] a, String what, long step) {
         for (float v : a) {
             if (!Float.isFinite(v)) {
                 throw new TrainingDivergedException(step, what, v);
@@ -107,7 +108,8 @@ final class LossStep {
      * and adds the offset penalties of section 3.3 (weights times the mean of the squares over the batch's rows
      * and the code's width). Slots with row -1 have no offsets.
      */
-    private double scatterOffsetGradients(Offsets o, int b) {
+    static double scatterOffsetGradients(Preset preset, LossWeights weights, BatchInputs batch, Offsets o, int b,
+                                         float[] dShape, float[] dAppearance, float[] dEuler, float[] dTranslation) {
         int iden = preset.idenDims();
         int expr = preset.exprDims();
         int sd = iden + expr;

@@ -1,0 +1,133 @@
+package dev.gazenerf.training;
+
+import dev.gazenerf.backend.Backend;
+import dev.gazenerf.backend.Backends;
+import dev.gazenerf.datasets.GazeDataset;
+import dev.gazenerf.datasets.LoaderOptions;
+import dev.gazenerf.datasets.Splits;
+import dev.gazenerf.datasets.synth.SynthConfig;
+import dev.gazenerf.datasets.synth.SyntheticDataset;
+import dev.gazenerf.model.Preset;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.abort;
+
+/**
+ * {@code train --backend opencl}: the trainer runs every step as one device-resident plan
+ * ({@link DeviceLossStep}), and 20 steps of the {@code tiny} preset (64 px, batch 2, the demo's learning rates
+ * x 10) give the loss curve, network parameters and offsets of the host path on {@code vector}, with one upload
+ * and one download per step.
+ *
+ * <p>Tolerances (the test-tolerance record; measured on PoCL 5 / OpenJDK 17, 2 cores): see the constants.
+ */
+class DeviceTrainingTest {
+    /** Loss of each step, relative. Worst measured: see the report in the commit; bound about 3x the worst. */
+    static final double LOSS_REL = 2e-4;
+    /**
+     * Final parameters, max |device - host| over max |host| per network. Worst measured: see the constants' report;
+     * Adam moves every parameter by about lr per step whatever the gradient's size, so a gradient near zero whose
+     * sign differs between summation orders moves a parameter by up to 2 lr per step (lr 1e-3 here).
+     */
+    static final double PARAM_REL = 2e-3;
+    /** Final offsets, max |device - host| (absolute: they start at 0; lr 1e-3 and 1e-4 per step). */
+    static final double OFFSET_ABS = 2e-3;
+
+    static Backend openCl() {
+        String why = Backends.openClUnavailableReason();
+        if (why != null) {
+            assertTrue(!Boolean.getBoolean("gazenerf.opencl.required"),
+                    "OpenCL is required (gazenerf.opencl.required=true) but " + why);
+            abort("skipped: " + why);
+        }
+        return Backends.create("opencl");
+    }
+
+    static double maxRel(float[] a, float[] b) {
+        double diff = 0;
+        double scale = 0;
+        for (int i = 0; i < a.length; i++) {
+            diff = Math.max(diff, Math.abs(a[i] - b[i]));
+            scale = Math.max(scale, Math.abs(b[i]));
+        }
+        return diff / scale;
+    }
+
+    static double maxAbs(float[] a, float[] b) {
+        double diff = 0;
+        for (int i = 0; i < a.length; i++) {
+            diff = Math.max(diff, Math.abs(a[i] - b[i]));
+        }
+        return diff;
+    }
+
+    @Test
+    void twentyTinyStepsOnTheDeviceMatchVector(@TempDir Path tmp) throws Exception {
+        openCl().close(); // skip (or fail when required) before the host run without a device
+        Preset p = Preset.load("tiny");
+        Path data = tmp.resolve("data");
+        SyntheticDataset.generate(SynthConfig.defaults(3, 4, p.outputSize(), 11), data, null);
+        int steps = 20;
+        TrainOptions o = TrainOptions.reference(steps).withLearningRateScale(10).withIntervals(steps, 0);
+        List<Double> hostLoss = new ArrayList<>();
+        List<Double> devLoss = new ArrayList<>();
+        ModelState host;
+        try (GazeDataset train = GazeDataset.open(data, Splits.TRAIN, LoaderOptions.defaults().withOutputSize(p.outputSize()));
+             Trainer t = new Trainer(p, Backends.create("vector"), train, null, o, tmp.resolve("host"))) {
+            assertTrue(!t.runsOnDevice());
+            t.train(r -> hostLoss.add(r.loss()));
+            host = t.state();
+        }
+        try (GazeDataset train = GazeDataset.open(data, Splits.TRAIN, LoaderOptions.defaults().withOutputSize(p.outputSize()));
+             Trainer t = new Trainer(p, openCl(), train, null, o.withIntervals(1000, 0), tmp.resolve("device"))) {
+            assertTrue(t.runsOnDevice());
+            long done = 0;
+            for (int i = 0; i < steps; i++) {
+                Trainer.StepResult r = t.trainStep();
+                devLoss.add(r.loss());
+                if (!r.skipped()) {
+                    done++;
+                }
+            }
+            // the initial upload of the heap, then one upload and one download per step that ran
+            assertArrayEquals(new long[] {1 + done, done}, t.deviceTransfers(), "host copies");
+            assertTrue(done >= steps / 2, "too many skipped batches: " + (steps - done));
+            ModelState dev = t.state();
+            assertArrayEquals(new long[] {1 + done, done + 1}, t.deviceTransfers(), "one download for the state");
+            double worstLoss = 0;
+            for (int i = 0; i < steps; i++) {
+                double h = hostLoss.get(i);
+                double d = devLoss.get(i);
+                if (Double.isNaN(h)) {
+                    assertTrue(Double.isNaN(d), "step " + (i + 1) + " skipped on one path only");
+                    continue;
+                }
+                worstLoss = Math.max(worstLoss, Math.abs(d - h) / Math.abs(h));
+            }
+            double face = maxRel(dev.params.face, host.params.face);
+            double eyes = maxRel(dev.params.eyes, host.params.eyes);
+            double ren = maxRel(dev.params.renderer, host.params.renderer);
+            double off = maxAbs(dev.offsets.values, host.offsets.values);
+            System.out.printf("device vs vector, %d steps: loss rel %.3g, params rel face %.3g eyes %.3g renderer %.3g,"
+                    + " offsets abs %.3g, first loss %.6f last %.6f%n", done, worstLoss, face, eyes, ren, off,
+                    hostLoss.get(0), hostLoss.get(steps - 1));
+            assertTrue(worstLoss <= LOSS_REL, "loss curve differs by " + worstLoss);
+            assertTrue(face <= PARAM_REL, "face MLP differs by " + face);
+            assertTrue(eyes <= PARAM_REL, "eye MLP differs by " + eyes);
+            assertTrue(ren <= PARAM_REL, "renderer differs by " + ren);
+            assertTrue(off <= OFFSET_ABS, "offsets differ by " + off);
+            // the parameters moved: the comparison is not between two untouched initializations
+            ModelState init = new ModelState(t.model(), o.initSeed(), train.size(), o, true);
+            assertTrue(maxAbs(dev.params.renderer, init.params.renderer) > 20 * PARAM_REL * 0.01,
+                    "the renderer did not train");
+            assertEquals(done, dev.adam().stepCount());
+        }
+    }
+}
