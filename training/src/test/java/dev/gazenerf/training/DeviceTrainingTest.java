@@ -76,6 +76,7 @@ class DeviceTrainingTest {
         SyntheticDataset.generate(SynthConfig.defaults(3, 4, p.outputSize(), 11), data, null);
         int steps = 20;
         TrainOptions o = TrainOptions.reference(steps).withLearningRateScale(10).withIntervals(steps, 0);
+        long t0 = System.nanoTime();
         List<Double> hostLoss = new ArrayList<>();
         List<Double> devLoss = new ArrayList<>();
         ModelState host;
@@ -85,9 +86,11 @@ class DeviceTrainingTest {
             t.train(r -> hostLoss.add(r.loss()));
             host = t.state();
         }
+        long t1 = System.nanoTime();
         try (GazeDataset train = GazeDataset.open(data, Splits.TRAIN, LoaderOptions.defaults().withOutputSize(p.outputSize()));
              Trainer t = new Trainer(p, openCl(), train, null, o.withIntervals(1000, 0), tmp.resolve("device"))) {
             assertTrue(t.runsOnDevice());
+            long t2 = System.nanoTime();
             long done = 0;
             for (int i = 0; i < steps; i++) {
                 Trainer.StepResult r = t.trainStep();
@@ -95,6 +98,14 @@ class DeviceTrainingTest {
                 if (!r.skipped()) {
                     done++;
                 }
+            }
+            long t3 = System.nanoTime();
+            System.out.printf("timing: data+host %.1f s, device setup %.1f s, device steps %.1f s%n", (t1 - t0) / 1e9,
+                    (t2 - t1) / 1e9, (t3 - t2) / 1e9);
+            if (Boolean.getBoolean("gazenerf.step.profile")) {
+                dev.gazenerf.backend.opencl.step.DeviceArena.PROFILE_NANOS.entrySet().stream()
+                        .sorted((x, y) -> Long.compare(y.getValue(), x.getValue()))
+                        .forEach(en -> System.out.printf("  %-28s %8.2f s%n", en.getKey(), en.getValue() / 1e9));
             }
             // the initial upload of the heap, then one upload and one download per step that ran
             assertArrayEquals(new long[] {1 + done, done}, t.deviceTransfers(), "host copies");

@@ -167,6 +167,11 @@ public final class DeviceArena implements AutoCloseable {
         }
     }
 
+    /** Debugging aid: {@code -Dgazenerf.step.profile=true} sums the wall time of every launch by name. */
+    static final boolean PROFILE = Boolean.getBoolean("gazenerf.step.profile");
+    /** Wall nanoseconds per launch name (only with {@link #PROFILE}). */
+    public static final java.util.Map<String, Long> PROFILE_NANOS = new java.util.concurrent.ConcurrentHashMap<>();
+
     /** Host-to-device copies so far. */
     public long uploads() {
         return uploads;
@@ -216,13 +221,29 @@ public final class DeviceArena implements AutoCloseable {
             int e = kernel.groupEdge();
             range = Range.create2D(backend.openClDevice(), (l.n + t - 1) / t * e, l.rowGroups * l.splits * e, e, e);
         } else {
-            range = backend.range(l.items);
+            range = backend.range((int) Math.min(l.items, itemCap()));
         }
+        long t0 = PROFILE ? System.nanoTime() : 0;
         backend.execute(l.name, kernel, range);
+        if (PROFILE) {
+            PROFILE_NANOS.merge(l.name, System.nanoTime() - t0, Long::sum);
+        }
         launches++;
         if (l.then != null) {
             run(l.then, step);
         }
+    }
+
+    /** Work-groups per compute unit of a 1D launch: its work-items loop over the elements past that. */
+    public static final int GROUPS_PER_UNIT = 4;
+
+    /**
+     * The most work-items of a 1D launch: {@value #GROUPS_PER_UNIT} work-groups per compute unit (enough to fill
+     * a GPU's multiprocessors several times); longer ops loop (grid-stride), which keeps PoCL's CPU device from
+     * paying its per-work-item cost for every element.
+     */
+    long itemCap() {
+        return (long) computeUnits * backend.groupSize() * GROUPS_PER_UNIT;
     }
 
     /** Kernel launches a list of launches makes (split-k gemms count twice). */

@@ -99,6 +99,8 @@ public final class StepKernel extends Kernel {
 
     // launch arguments (see Launch for their meaning per op)
     int op;
+    /** Elements of a 1D launch (its work-items loop over them). */
+    int items;
     int form;
     int m;
     int n;
@@ -202,6 +204,7 @@ public final class StepKernel extends Kernel {
     /** Copies the arguments of one launch into the kernel's fields. */
     void load(Launch l) {
         op = l.op;
+        items = l.items;
         form = l.form;
         m = l.m;
         n = l.n;
@@ -263,106 +266,116 @@ public final class StepKernel extends Kernel {
         if (op == GEMM) {
             gemm();
         }
+        if (op != GEMM) {
+            // a grid-stride loop: a launch has at most a few work-items per processing element, each doing
+            // several elements (PoCL's CPU device pays ~250 ns per work-item of a kernel with barriers)
+            for (int e = getGlobalId(); e < items; e += getGlobalSize()) {
+                element(e);
+            }
+        }
+    }
+
+    /** Element (or ray, pixel, ...) e of a 1D op. */
+    private void element(int e) {
         if (op == BIAS_ACT) {
-            biasAct();
+            biasAct(e);
         }
         if (op == ACT_BACKWARD) {
-            actBackward();
+            actBackward(e);
         }
         if (op == COLUMN_SUMS) {
-            columnSums();
+            columnSums(e);
         }
         if (op == COPY) {
-            copy();
+            copy(e);
         }
         if (op == COPY_IN) {
-            copyIn();
+            copyIn(e);
         }
         if (op == COPY_OUT) {
-            copyOut();
+            copyOut(e);
         }
         if (op == COPY_SNAP) {
-            copySnap();
+            copySnap(e);
         }
         if (op == FILL) {
-            fill();
+            fill(e);
         }
         if (op == ADAM) {
-            adam();
+            adam(e);
         }
         if (op == SQUARED_ERROR) {
-            squaredError();
+            squaredError(e);
         }
         if (op == FREQ_ENCODE) {
-            frequencyEncode();
+            frequencyEncode(e);
         }
         if (op == FREQ_ENCODE_BACKWARD) {
-            frequencyEncodeBackward();
+            frequencyEncodeBackward(e);
         }
         if (op == COMPOSITE_FORWARD) {
-            compositeForward();
+            compositeForward(e);
         }
         if (op == COMPOSITE_BACKWARD) {
-            compositeBackward();
+            compositeBackward(e);
         }
         if (op == SPLIT_REDUCE) {
-            splitReduce();
+            splitReduce(e);
         }
         if (op == TRANSPOSE) {
-            transpose();
+            transpose(e);
         }
         if (op == ROTATE) {
-            rotate();
+            rotate(e);
         }
         if (op == MAX_FORWARD) {
-            maxForward();
+            maxForward(e);
         }
         if (op == MAX_BACKWARD) {
-            maxBackward();
+            maxBackward(e);
         }
         if (op == REPEAT_ADD) {
-            repeatAdd();
+            repeatAdd(e);
         }
         if (op == REPEAT_ADD_BACKWARD) {
-            repeatAddBackward();
+            repeatAddBackward(e);
         }
         if (op == SHUFFLE) {
-            shuffle();
+            shuffle(e);
         }
         if (op == SHUFFLE_BACKWARD) {
-            shuffleBackward();
+            shuffleBackward(e);
         }
         if (op == BLUR) {
-            blur();
+            blur(e);
         }
         if (op == BLUR_BACKWARD) {
-            blurBackward();
+            blurBackward(e);
         }
         if (op == UPSAMPLE) {
-            upsample();
+            upsample(e);
         }
         if (op == UPSAMPLE_BACKWARD) {
-            upsampleBackward();
+            upsampleBackward(e);
         }
         if (op == RECON_LOSS) {
-            reconLoss();
+            reconLoss(e);
         }
         if (op == BG_LOSS) {
-            bgLoss();
+            bgLoss(e);
         }
         if (op == COMPOSITE_BG_BACKWARD) {
-            compositeBgBackward();
+            compositeBgBackward(e);
         }
         if (op == NONFINITE) {
-            nonFinite();
+            nonFinite(e);
         }
     }
 
     // ------------------------------------------------------------------ model-step ops (one work-item per element)
 
     /** dst (m, n) at cOff ld ldc (+)= the transpose of src (n, m) at aOff ld lda. */
-    private void transpose() {
-        int gid = getGlobalId();
+    private void transpose(int gid) {
         if (gid < m * n) {
             int r = gid / n;
             int c = gid - r * n;
@@ -380,8 +393,7 @@ public final class StepKernel extends Kernel {
      * {@code bOff + 9 (r / rowsPerGroup)}. form 0: out at cOff = in at aOff times R ({@code v R}, as
      * RenderMath.rotateRow); form 1: dIn at cOff (+)= dOut at aOff times R^T (RenderMath.rotateRowBackward).
      */
-    private void rotate() {
-        int gid = getGlobalId();
+    private void rotate(int gid) {
         int triplets = n / 3;
         if (gid < m * triplets) {
             int row = gid / triplets;
@@ -415,16 +427,14 @@ public final class StepKernel extends Kernel {
     }
 
     /** out at cOff = max(a at aOff, b at bOff), n elements. */
-    private void maxForward() {
-        int gid = getGlobalId();
+    private void maxForward(int gid) {
         if (gid < n) {
             heap[cOff + gid] = Math.max(heap[aOff + gid], heap[bOff + gid]);
         }
     }
 
     /** dA at cOff and dB at dOff (+)= the max's gradients from dOut at q0 (PyTorch's tie rule), a at aOff, b at bOff. */
-    private void maxBackward() {
-        int gid = getGlobalId();
+    private void maxBackward(int gid) {
         if (gid < n) {
             float g = heap[q0 + gid];
             float a = heap[aOff + gid];
@@ -441,9 +451,8 @@ public final class StepKernel extends Kernel {
     }
 
     /** out (m, k n) at cOff = y (m, k n) at aOff + x (m, n) at bOff repeated k times along the channels. */
-    private void repeatAdd() {
+    private void repeatAdd(int gid) {
         int wide = n * k;
-        int gid = getGlobalId();
         if (gid < m * wide) {
             int r = gid / wide;
             int q = gid - r * wide;
@@ -453,8 +462,7 @@ public final class StepKernel extends Kernel {
     }
 
     /** dX (m, n) at cOff (+)= sum over the k repeats (increasing) of dOut (m, k n) at aOff. */
-    private void repeatAddBackward() {
-        int gid = getGlobalId();
+    private void repeatAddBackward(int gid) {
         if (gid < m * n) {
             int r = gid / n;
             int c = gid - r * n;
@@ -472,10 +480,9 @@ public final class StepKernel extends Kernel {
     }
 
     /** x2 pixel shuffle: out (images, 2H, 2W, n) at cOff from in (images, H, W, 4n) at aOff; H, W = height, width. */
-    private void shuffle() {
+    private void shuffle(int gid) {
         int w2 = 2 * width;
         int h2 = 2 * height;
-        int gid = getGlobalId();
         if (gid < images * h2 * w2 * n) {
             int c = gid % n;
             int pix = gid / n;
@@ -489,9 +496,8 @@ public final class StepKernel extends Kernel {
     }
 
     /** Shuffle backward: dIn (images, H, W, 4n) at cOff (+)= dOut (images, 2H, 2W, n) at aOff. */
-    private void shuffleBackward() {
+    private void shuffleBackward(int gid) {
         int n4 = 4 * n;
-        int gid = getGlobalId();
         if (gid < images * height * width * n4) {
             int q = gid % n4;
             int pix = gid / n4;
@@ -511,8 +517,7 @@ public final class StepKernel extends Kernel {
     }
 
     /** 3x3 [1,2,1]^2/16 blur with reflect border, out at cOff from in at aOff, both (images, H, W, n); RenderMath.blurPixel's order. */
-    private void blur() {
-        int gid = getGlobalId();
+    private void blur(int gid) {
         if (gid < images * height * width * n) {
             int c = gid % n;
             int pix = gid / n;
@@ -575,8 +580,7 @@ public final class StepKernel extends Kernel {
     }
 
     /** Blur backward: dIn at cOff (+)= gathered from dOut at aOff, RenderMath.blurPixelBackward's order. */
-    private void blurBackward() {
-        int gid = getGlobalId();
+    private void blurBackward(int gid) {
         if (gid < images * height * width * n) {
             int c = gid % n;
             int pix = gid / n;
@@ -607,10 +611,9 @@ public final class StepKernel extends Kernel {
     }
 
     /** Bilinear x2 (align_corners=False): out (images, 2H, 2W, n) at cOff from in (images, H, W, n) at aOff. */
-    private void upsample() {
+    private void upsample(int gid) {
         int w2 = 2 * width;
         int h2 = 2 * height;
-        int gid = getGlobalId();
         if (gid < images * h2 * w2 * n) {
             int c = gid % n;
             int pix = gid / n;
@@ -636,8 +639,7 @@ public final class StepKernel extends Kernel {
     }
 
     /** Upsampling backward: dIn (images, H, W, n) at cOff (+)= taps gathered from dOut at aOff (RenderMath's order). */
-    private void upsampleBackward() {
-        int gid = getGlobalId();
+    private void upsampleBackward(int gid) {
         if (gid < images * height * width * n) {
             int c = gid % n;
             int pix = gid / n;
@@ -672,8 +674,7 @@ public final class StepKernel extends Kernel {
      * writes dMerged at cOff, dFace at q5, dEyes at q6 and the four unweighted terms into columns 0..3 of the
      * (rows, 5) term table at featOff (row k). form 1: L1, else squared error. Masks threshold at 0.5.
      */
-    private void reconLoss() {
-        int kk = getGlobalId();
+    private void reconLoss(int kk) {
         if (kk < n) {
             int px = kk / 3;
             boolean head = heap[q1 + px] >= 0.5f;
@@ -743,8 +744,7 @@ public final class StepKernel extends Kernel {
     }
 
     /** Background term, n = O^2 3 elements: bg image at aOff, dBg at cOff = f0 2 (bg - 1), term (bg - 1)^2 in column 4 of the table at featOff. */
-    private void bgLoss() {
-        int kk = getGlobalId();
+    private void bgLoss(int kk) {
         if (kk < n) {
             float d = heap[aOff + kk] - 1f;
             heap[cOff + kk] = f0 * 2f * d;
@@ -756,8 +756,7 @@ public final class StepKernel extends Kernel {
      * Compositing's background gradient, one work-item per (pixel, channel) of the (pixels, n) map: dBg at cOff
      * += over the images (increasing) of dMap (images pixels, n) at aOff times bgAlpha (images pixels) at bOff.
      */
-    private void compositeBgBackward() {
-        int gid = getGlobalId();
+    private void compositeBgBackward(int gid) {
         if (gid < pixels * n) {
             int p = gid / n;
             int c = gid - p * n;
@@ -771,8 +770,7 @@ public final class StepKernel extends Kernel {
     }
 
     /** Sets heap[cOff] to 1 when one of the n floats at aOff is NaN or infinite (x - x is NaN exactly then). */
-    private void nonFinite() {
-        int gid = getGlobalId();
+    private void nonFinite(int gid) {
         if (gid < n) {
             float x = heap[aOff + gid];
             float z = x - x;
@@ -783,8 +781,7 @@ public final class StepKernel extends Kernel {
     }
 
     /** C (m, n) at cOff ld ldc (+)= the sum over the splits (in increasing order) of the partial products. */
-    private void splitReduce() {
-        int gid = getGlobalId();
+    private void splitReduce(int gid) {
         if (gid < m * n) {
             int i = gid / n;
             int j = gid - i * n;
@@ -802,8 +799,7 @@ public final class StepKernel extends Kernel {
     }
 
     /** pe (m, 3 + 6k) at cOff ld ldc from xyz (m, 3) at aOff; k frequencies; one work-item per point. */
-    private void frequencyEncode() {
-        int pt = getGlobalId();
+    private void frequencyEncode(int pt) {
         if (pt < m) {
             int o = cOff + pt * ldc;
             for (int i = 0; i < 3; i++) {
@@ -821,8 +817,7 @@ public final class StepKernel extends Kernel {
     }
 
     /** dXyz (m, 3) at cOff (+)= backward of the encoding from dOut at aOff ld lda and xyz at bOff; one item per coordinate. */
-    private void frequencyEncodeBackward() {
-        int gid = getGlobalId();
+    private void frequencyEncodeBackward(int gid) {
         if (gid < m * 3) {
             int pt = gid / 3;
             int i = gid - pt * 3;
@@ -848,8 +843,7 @@ public final class StepKernel extends Kernel {
      * background map is read at heap offset 0 (the helper indexes it from 0); the ray of id r is pixel
      * {@code r mod pixels}.
      */
-    private void compositeForward() {
-        int r = getGlobalId();
+    private void compositeForward(int r) {
         if (r < rays) {
             for (int s = r * samples; s < (r + 1) * samples; s++) {
                 float e = (float) Math.exp(-heap[sigmaOff + s] * heap[deltaOff + s]);
@@ -865,8 +859,7 @@ public final class StepKernel extends Kernel {
      * One work-item per ray, as {@link dev.gazenerf.render.RenderKernels#compositeBackward} without depth and
      * without the background gradient: feature backward, the alpha recurrence, then sigma and delta per sample.
      */
-    private void compositeBackward() {
-        int r = getGlobalId();
+    private void compositeBackward(int r) {
         if (r < rays) {
             RenderMath.compositeRayFeatureBackward(r, heap, dSigmaOff, heap, dFeatOff, lddf, heap, dMergedOff, heap, false,
                     0, alpha, trans, cacheOff, heap, featOff, ldf, heap, tvalsOff, heap, samples, n, r % pixels);
@@ -881,8 +874,7 @@ public final class StepKernel extends Kernel {
     }
 
     /** y (m, n) at cOff ld ldc, in place; bias row (r / rowsPerGroup) at bOff, stride ldb. */
-    private void biasAct() {
-        int gid = getGlobalId();
+    private void biasAct(int gid) {
         if (gid < m * n) {
             int r = gid / n;
             int c = gid - r * n;
@@ -900,8 +892,7 @@ public final class StepKernel extends Kernel {
     }
 
     /** dx at cOff/ldc, dy at aOff/lda, y at bOff/ldb, all (m, n). */
-    private void actBackward() {
-        int gid = getGlobalId();
+    private void actBackward(int gid) {
         if (gid < m * n) {
             int r = gid / n;
             int c = gid - r * n;
@@ -910,8 +901,7 @@ public final class StepKernel extends Kernel {
     }
 
     /** out (m / rowsPerGroup, n) contiguous at cOff; d (m, n) at aOff ld lda; rows summed in increasing order. */
-    private void columnSums() {
-        int gid = getGlobalId();
+    private void columnSums(int gid) {
         int groups = m / rowsPerGroup;
         if (gid < groups * n) {
             int gr = gid / n;
@@ -931,8 +921,7 @@ public final class StepKernel extends Kernel {
     }
 
     /** heap (m, n) at aOff/lda to heap at cOff/ldc, optionally accumulating. */
-    private void copy() {
-        int gid = getGlobalId();
+    private void copy(int gid) {
         if (gid < m * n) {
             int r = gid / n;
             int c = gid - r * n;
@@ -946,8 +935,7 @@ public final class StepKernel extends Kernel {
     }
 
     /** in (m, n) at aOff/lda to heap at cOff/ldc. */
-    private void copyIn() {
-        int gid = getGlobalId();
+    private void copyIn(int gid) {
         if (gid < m * n) {
             int r = gid / n;
             int c = gid - r * n;
@@ -956,8 +944,7 @@ public final class StepKernel extends Kernel {
     }
 
     /** heap (m, n) at aOff/lda to out at cOff/ldc. */
-    private void copyOut() {
-        int gid = getGlobalId();
+    private void copyOut(int gid) {
         if (gid < m * n) {
             int r = gid / n;
             int c = gid - r * n;
@@ -966,8 +953,7 @@ public final class StepKernel extends Kernel {
     }
 
     /** heap (m, n) at aOff/lda to snap at cOff/ldc. */
-    private void copySnap() {
-        int gid = getGlobalId();
+    private void copySnap(int gid) {
         if (gid < m * n) {
             int r = gid / n;
             int c = gid - r * n;
@@ -976,16 +962,14 @@ public final class StepKernel extends Kernel {
     }
 
     /** heap[cOff .. cOff + n) = f0. */
-    private void fill() {
-        int gid = getGlobalId();
+    private void fill(int gid) {
         if (gid < n) {
             heap[cOff + gid] = f0;
         }
     }
 
     /** param at cOff, grad at aOff, m at bOff, v at dOff; f0..f4 = beta1, beta2, eps, stepSize, sqrtBias2. */
-    private void adam() {
-        int gid = getGlobalId();
+    private void adam(int gid) {
         if (gid < n) {
             float gr = heap[aOff + gid];
             float mi = f0 * heap[bOff + gid] + (1f - f0) * gr;
@@ -998,8 +982,7 @@ public final class StepKernel extends Kernel {
     }
 
     /** y at aOff, target at bOff, gradient {@code f0 diff} at cOff, loss term {@code f0 diff^2 / 2} at dOff; n elements. */
-    private void squaredError() {
-        int gid = getGlobalId();
+    private void squaredError(int gid) {
         if (gid < n) {
             float diff = heap[aOff + gid] - heap[bOff + gid];
             heap[cOff + gid] = f0 * diff;
