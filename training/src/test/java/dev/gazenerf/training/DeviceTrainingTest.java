@@ -8,7 +8,8 @@ import dev.gazenerf.datasets.Splits;
 import dev.gazenerf.datasets.synth.SynthConfig;
 import dev.gazenerf.datasets.synth.SyntheticDataset;
 import dev.gazenerf.model.Preset;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -68,14 +69,21 @@ class DeviceTrainingTest {
         return diff;
     }
 
-    @Test
-    void twentyTinyStepsOnTheDeviceMatchVector(@TempDir Path tmp) throws Exception {
+    /**
+     * The {@code tiny} preset itself at batch 1 (its PoCL run is the longest test of the module, about half a
+     * minute), and the shrunken test preset at batch 2 (several images: the background map's gradient summed over
+     * images, per-image codes and rotations).
+     */
+    @ParameterizedTest
+    @CsvSource({"tiny,1,20", "shrunken,2,10"})
+    void stepsOnTheDeviceMatchVector(String preset, int batch, int steps, @TempDir Path tmp) throws Exception {
         openCl().close(); // skip (or fail when required) before the host run without a device
-        Preset p = Preset.load("tiny");
+        Preset p = preset.equals("tiny") ? Preset.load("tiny") : TinyRun.preset();
         Path data = tmp.resolve("data");
         SyntheticDataset.generate(SynthConfig.defaults(3, 4, p.outputSize(), 11), data, null);
-        int steps = 20;
-        TrainOptions o = TrainOptions.reference(steps).withLearningRateScale(10).withIntervals(steps, 0);
+
+        TrainOptions o = TrainOptions.reference(steps).withLearningRateScale(10).withIntervals(steps, 0)
+                .withBatchSize(batch);
         long t0 = System.nanoTime();
         List<Double> hostLoss = new ArrayList<>();
         List<Double> devLoss = new ArrayList<>();
@@ -126,7 +134,7 @@ class DeviceTrainingTest {
             double eyes = maxRel(dev.params.eyes, host.params.eyes);
             double ren = maxRel(dev.params.renderer, host.params.renderer);
             double off = maxAbs(dev.offsets.values, host.offsets.values);
-            System.out.printf("device vs vector, %d steps: loss rel %.3g, params rel face %.3g eyes %.3g renderer %.3g,"
+            System.out.printf(preset + " batch " + batch + ": device vs vector, %d steps: loss rel %.3g, params rel face %.3g eyes %.3g renderer %.3g,"
                     + " offsets abs %.3g, first loss %.6f last %.6f%n", done, worstLoss, face, eyes, ren, off,
                     hostLoss.get(0), hostLoss.get(steps - 1));
             assertTrue(worstLoss <= LOSS_REL, "loss curve differs by " + worstLoss);
