@@ -76,6 +76,13 @@ public final class DeviceArena implements AutoCloseable {
         positive("snapFloats", snapFloats);
         positive("cacheFloats", cacheFloats);
         positive("splitFloats", splitFloats);
+        for (long f : new long[] {heapFloats, cacheFloats, splitFloats}) {
+            if (f > MAX_BUFFER_FLOATS) {
+                throw new IllegalArgumentException("DeviceArena: a buffer of " + f + " floats (" + (f * Float.BYTES >> 20)
+                        + " MiB) exceeds the 2 GiB that Aparapi 3.0.2 can move in one buffer (a larger heap failed"
+                        + " at its first launch on an NVIDIA H200 with error -9999); use a smaller batch or preset");
+            }
+        }
         long maxAlloc = backend.openClDevice().getMaxMemAllocSize();
         if (maxAlloc > 0 && (long) heapFloats * Float.BYTES > maxAlloc) {
             throw new IllegalArgumentException("DeviceArena: the heap of " + heapFloats + " floats exceeds the device's"
@@ -233,6 +240,9 @@ public final class DeviceArena implements AutoCloseable {
             run(l.then, step);
         }
     }
+
+    /** The largest buffer in floats: 2 GiB - 1 byte (Aparapi 3.0.2 sizes a buffer's bytes with a 32-bit int). */
+    public static final long MAX_BUFFER_FLOATS = Integer.MAX_VALUE / Float.BYTES;
 
     /** Work-groups per compute unit of a 1D launch: its work-items loop over the elements past that. */
     public static final int GROUPS_PER_UNIT = 4;
