@@ -43,6 +43,10 @@ import java.util.function.Consumer;
  * steps after the checkpoint are dropped. A non-finite loss term, penalty or gradient stops training with
  * {@link TrainingDivergedException} naming the step and the term, before Adam sees it; the step count and the
  * parameters stay as they were, and the last good checkpoint stays.
+ *
+ * <p>On an {@link OpenClBackend} each step is one device-resident plan ({@link DeviceLossStep}: the whole forward,
+ * loss, backward and the networks' Adam on the device; rays, offsets and their Adam on the host); the state's
+ * network parameters and moments are copied down when {@link #state()}, a checkpoint or an evaluation needs them.
  */
 public final class Trainer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
