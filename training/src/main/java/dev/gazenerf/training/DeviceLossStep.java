@@ -76,16 +76,29 @@ final class DeviceLossStep implements AutoCloseable {
 
     /**
      * Rays per MLP pass: the whole image while both streams' MLP activations of the batch fit 2^28 floats (1 GiB;
-     * {@code tiny} and {@code small} at batch 2), else the preset's ray chunk with recomputation before backward.
+     * {@code tiny} and {@code small} at batch 2), else the memory-saving plan ({@link DeviceModelStep} with chunks:
+     * recomputation before backward, no (N, C) features kept, the renderer's caches shared) with the largest
+     * divisor of the rays per image, at most the preset's ray chunk, whose chunk's activations of both streams fit
+     * 2^27 floats ({@code paper}: 128 rays, a heap of 1,826 MiB; its 256-ray chunk gives 2,141 MiB, over the 2 GiB
+     * that Aparapi moves in one buffer). {@code -Dgazenerf.step.chunkRays=R} sets it (tests of the chunked plan on
+     * small presets).
      */
     static int chunkRays(Preset p, int images) {
+        int forced = Integer.getInteger("gazenerf.step.chunkRays", 0);
+        if (forced > 0) {
+            if (p.raysPerImage() % forced != 0) {
+                throw new IllegalArgumentException("gazenerf.step.chunkRays: " + forced + " does not divide the "
+                        + p.raysPerImage() + " rays per image of " + p.name());
+            }
+            return forced;
+        }
         long perPoint = (long) (p.mlpLayers() + 7) * p.mlpWidth() + p.encodedChannels() + 2L * p.featureChannels();
         long floats = 2L * images * p.raysPerImage() * p.samples() * perPoint;
         if (floats <= (1L << 28)) {
             return p.raysPerImage();
         }
         int c = Math.min(p.rayChunk(), p.raysPerImage());
-        while (p.raysPerImage() % c != 0) {
+        while (c > 1 && (p.raysPerImage() % c != 0 || 2L * c * p.samples() * perPoint > (1L << 27))) {
             c--;
         }
         return c;

@@ -135,6 +135,11 @@ public final class Trainer implements AutoCloseable {
         return device != null;
     }
 
+    /** Rays per MLP pass of the device step, or 0 without one. */
+    int deviceChunkRays() {
+        return device == null ? 0 : device.plan().chunkRays();
+    }
+
     /** Host copies of the device step so far as {uploads, downloads}, or null without one. */
     long[] deviceTransfers() {
         return device == null ? null : new long[] {device.plan().uploads(), device.plan().downloads()};

@@ -80,11 +80,15 @@ class DeviceTrainingTest {
     /**
      * The {@code tiny} preset itself at batch 1 (its PoCL run is the longest test of the module, about half a
      * minute), and the shrunken test preset at batch 2 (several images: the background map's gradient summed over
-     * images, per-image codes and rotations).
+     * images, per-image codes and rotations), in one MLP pass per stream and, with {@code chunkRays} 32 of the 256
+     * rays per image, as the memory-saving plan that {@code paper} runs (chunks composited straight from the MLP
+     * and recomputed before backward, one set of renderer caches for the four renderer calls, each call's forward
+     * run again before its backward).
      */
     @ParameterizedTest
-    @CsvSource({"tiny,1,20", "shrunken,2,10"})
-    void stepsOnTheDeviceMatchVector(String preset, int batch, int steps, @TempDir Path tmp) throws Exception {
+    @CsvSource({"tiny,1,20,0", "shrunken,2,10,0", "shrunken,2,10,32"})
+    void stepsOnTheDeviceMatchVector(String preset, int batch, int steps, int chunkRays, @TempDir Path tmp)
+            throws Exception {
         openCl().close(); // skip (or fail when required) before the host run without a device
         Preset p = preset.equals("tiny") ? Preset.load("tiny") : TinyRun.preset();
         Path data = tmp.resolve("data");
@@ -103,9 +107,14 @@ class DeviceTrainingTest {
             host = t.state();
         }
         long t1 = System.nanoTime();
+        if (chunkRays > 0) {
+            System.setProperty("gazenerf.step.chunkRays", Integer.toString(chunkRays));
+        }
         try (GazeDataset train = GazeDataset.open(data, Splits.TRAIN, LoaderOptions.defaults().withOutputSize(p.outputSize()));
              Trainer t = new Trainer(p, openCl(), train, null, o.withIntervals(1000, 0), tmp.resolve("device"))) {
+            System.clearProperty("gazenerf.step.chunkRays");
             assertTrue(t.runsOnDevice());
+            assertEquals(chunkRays > 0 ? chunkRays : p.raysPerImage(), t.deviceChunkRays(), "rays per MLP pass");
             long t2 = System.nanoTime();
             long done = 0;
             for (int i = 0; i < steps; i++) {
@@ -142,7 +151,7 @@ class DeviceTrainingTest {
             double eyes = maxRel(dev.params.eyes, host.params.eyes);
             double ren = maxRel(dev.params.renderer, host.params.renderer);
             double off = maxAbs(dev.offsets.values, host.offsets.values);
-            System.out.printf(preset + " batch " + batch + ": device vs vector, %d steps: loss rel %.3g, params rel face %.3g eyes %.3g renderer %.3g,"
+            System.out.printf(preset + " batch " + batch + " chunk " + t.deviceChunkRays() + ": device vs vector, %d steps: loss rel %.3g, params rel face %.3g eyes %.3g renderer %.3g,"
                     + " offsets abs %.3g, first loss %.6f last %.6f%n", done, worstLoss, face, eyes, ren, off,
                     hostLoss.get(0), hostLoss.get(steps - 1));
             assertTrue(worstLoss <= LOSS_REL, "loss curve differs by " + worstLoss);
@@ -155,6 +164,8 @@ class DeviceTrainingTest {
             assertTrue(maxAbs(dev.params.renderer, init.params.renderer) > 20 * PARAM_REL * 0.01,
                     "the renderer did not train");
             assertEquals(done, dev.adam().stepCount());
+        } finally {
+            System.clearProperty("gazenerf.step.chunkRays");
         }
     }
 }

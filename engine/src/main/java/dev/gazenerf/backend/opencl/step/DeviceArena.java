@@ -241,7 +241,11 @@ public final class DeviceArena implements AutoCloseable {
         }
     }
 
-    /** The largest buffer in floats: 2 GiB - 1 byte (Aparapi 3.0.2 sizes a buffer's bytes with a 32-bit int). */
+    /**
+     * The largest buffer in floats: 2 GiB - 1 byte. Aparapi 3.0.2 sizes a buffer's bytes with a 32-bit int
+     * ({@code KernelRunner} computes elements x element size with {@code imul} into {@code KernelArg.setSizeInBytes(int)}),
+     * so a larger array's size wraps (a 4.5 GB heap failed at its first launch on an NVIDIA H200 with error -9999).
+     */
     public static final long MAX_BUFFER_FLOATS = Integer.MAX_VALUE / Float.BYTES;
 
     /** Work-groups per compute unit of a 1D launch: its work-items loop over the elements past that. */
@@ -695,6 +699,21 @@ public final class DeviceArena implements AutoCloseable {
         Launch l = compositeBackward(dSigmaOff, dFeatOff, lddf, dDeltaOff, dMergedOff, sigmaOff, featOff, ldf, deltaOff,
                 tvalsOff, rays, samples, channels, pixels);
         cache(l, cacheOff);
+        return l;
+    }
+
+    /**
+     * As the compositing launches above, over a chunk of an image's rays: ray r of the launch is pixel
+     * {@code (r + rayBase) mod pixels} of the background map (the launch's regions start at the chunk).
+     */
+    public static Launch rayBase(Launch l, int rayBase) {
+        if (l.op != StepKernel.COMPOSITE_FORWARD && l.op != StepKernel.COMPOSITE_BACKWARD) {
+            throw new IllegalArgumentException("DeviceArena.rayBase: " + l.name + " is not a compositing launch");
+        }
+        if (rayBase < 0) {
+            throw new IllegalArgumentException("DeviceArena.rayBase: argument 'rayBase' must not be negative, got " + rayBase);
+        }
+        l.rayBase = rayBase;
         return l;
     }
 

@@ -47,6 +47,7 @@ public final class DeviceModelStep implements AutoCloseable {
     private final Preset preset;
     private final int images;
     private final int points;
+    private final int chunkRays;
     private final int faceCount;
     private final int eyeCount;
     private final int rendererCount;
@@ -103,6 +104,7 @@ public final class DeviceModelStep implements AutoCloseable {
         int br = b * p;
         this.images = b;
         this.points = n;
+        this.chunkRays = chunkRays;
         NerfMlp face = model.faceMlp();
         NerfMlp eyes = model.eyeMlp();
         NeuralRenderer renderer = model.renderer();
@@ -152,10 +154,12 @@ public final class DeviceModelStep implements AutoCloseable {
                 : new MlpProgram(face, heap, faceP, faceP + shift, b, p * s);
         MlpProgram eyeNet = chunked ? new MlpProgram(eyes, heap, eyeP, eyeP + shift, 1, cp)
                 : new MlpProgram(eyes, heap, eyeP, eyeP + shift, b, p * s);
-        int faceSigma = chunked ? heap.alloc("face sigma", n) : faceNet.sigma();
-        int faceFeat = chunked ? heap.alloc("face features", (long) n * c) : faceNet.features();
-        int eyeSigma = chunked ? heap.alloc("eye sigma", n) : eyeNet.sigma();
-        int eyeFeat = chunked ? heap.alloc("eye features", (long) n * c) : eyeNet.features();
+        // chunked: each chunk is composited straight from the MLP's outputs (its rays are whole), so no stream
+        // keeps (N, C) features; backward recomputes the chunk's MLP forward and composites it backward
+        int faceSigma = faceNet.sigma();
+        int faceFeat = faceNet.features();
+        int eyeSigma = eyeNet.sigma();
+        int eyeFeat = eyeNet.features();
         int faceMap = heap.alloc("face map", (long) br * c);
         int eyeMap = heap.alloc("eye map", (long) br * c);
         int eyeRot = heap.alloc("rotated eye map", (long) br * c);
@@ -167,14 +171,19 @@ public final class DeviceModelStep implements AutoCloseable {
         int dEyeRot = heap.alloc("dEyeRot", (long) br * c);
         int dMerge = heap.alloc("dMerge", (long) br * c);
         int dBg = heap.alloc("dBg", (long) p * c);
-        int dSigma = heap.alloc("dSigma", n);
-        int dFeat = heap.alloc("dFeatures", (long) n * c);
+        int dSigma = heap.alloc("dSigma", cp);
+        int dFeat = heap.alloc("dFeatures", (long) cp * c);
         int dDeltaEye = heap.alloc("dDelta of the eye stream", n);
         // renderer calls: merged, face, eyes (B images each), background (1 image); shared backward scratch
         RendererProgram mergeR = new RendererProgram(renderer, model.rendererLayout(), heap, renP, renP + shift, b, null, "merge");
-        RendererProgram faceR = new RendererProgram(renderer, model.rendererLayout(), heap, renP, renP + shift, b, mergeR, "face");
-        RendererProgram eyesR = new RendererProgram(renderer, model.rendererLayout(), heap, renP, renP + shift, b, mergeR, "eyes");
-        RendererProgram bgR = new RendererProgram(renderer, model.rendererLayout(), heap, renP, renP + shift, 1, mergeR, "bg");
+        // chunked (the memory-saving plan): the four calls share one set of forward caches, and backward runs a
+        // call's forward again before its backward (the kernels are deterministic: the same caches, bit for bit)
+        RendererProgram faceR = new RendererProgram(renderer, model.rendererLayout(), heap, renP, renP + shift, b, mergeR,
+                chunked, "face");
+        RendererProgram eyesR = new RendererProgram(renderer, model.rendererLayout(), heap, renP, renP + shift, b, mergeR,
+                chunked, "eyes");
+        RendererProgram bgR = new RendererProgram(renderer, model.rendererLayout(), heap, renP, renP + shift, 1, mergeR,
+                chunked, "bg");
         int img = 3 * b * o2;
         int dMergeImg = heap.alloc("dMergeImg", img);
         int dFaceImg = heap.alloc("dFaceImg", img);
@@ -218,25 +227,27 @@ public final class DeviceModelStep implements AutoCloseable {
             if (chunked) {
                 for (int im = 0; im < b; im++) {
                     for (int r0 = 0; r0 < p; r0 += chunkRays) {
-                        int first = (im * p + r0) * s;
+                        int ray = im * p + r0;
+                        int first = ray * s;
                         pr.add(ar.frequencyEncode(pe, e, xyz + 3 * first, cp, preset.frequencies()));
                         nets[st].forward(ar, pr, pe, e, codes[st] + im * widths[st], app + im * a);
-                        pr.add(ar.copy(sigmaAll[st] + first, cp, nets[st].sigma(), cp, 1, cp, false));
-                        pr.add(ar.copy(featAll[st] + first * c, cp * c, nets[st].features(), cp * c, 1, cp * c, false));
+                        pr.add(DeviceArena.rayBase(ar.compositeForward(maps[st] + ray * c, bgAlphas[st] + ray, sigmaAll[st],
+                                featAll[st], c, delta + first, tvals + first, chunkRays, s, c, p, st * n + first), r0));
                     }
                 }
             } else {
                 nets[st].forward(ar, pr, pe, e, codes[st], app);
+                pr.add(ar.compositeForward(maps[st], bgAlphas[st], sigmaAll[st], featAll[st], c, delta, tvals, br, s, c, p,
+                        st * n));
             }
-            pr.add(ar.compositeForward(maps[st], bgAlphas[st], sigmaAll[st], featAll[st], c, delta, tvals, br, s, c, p,
-                    st * n));
         }
         pr.add(ar.rotate(eyeRot, eyeMap, rot, br, c, p, false, false));
         pr.add(ar.maxForward(merge, faceMap, eyeRot, br * c));
+        // face last: with shared caches (chunked), its backward, the first, needs no recomputation
         mergeR.forward(ar, pr, merge);
-        faceR.forward(ar, pr, faceMap);
         eyesR.forward(ar, pr, eyeRot);
         bgR.forward(ar, pr, bg);
+        faceR.forward(ar, pr, faceMap);
         // the loss
         pr.add(ar.reconLoss(dMergeImg, dFaceImg, dEyesImg, terms, mergeR.image(), faceR.image(), eyesR.image(), target,
                 head, left, right, scales, img, l1));
@@ -248,27 +259,42 @@ public final class DeviceModelStep implements AutoCloseable {
         pr.add(ar.fill(dEyeRot, br * c, 0f));
         pr.add(ar.fill(dBg, p * c, 0f));
         faceR.backward(ar, pr, dFaceMap, true, dFaceImg, faceMap);
+        if (chunked) {
+            eyesR.forward(ar, pr, eyeRot);
+        }
         eyesR.backward(ar, pr, dEyeRot, true, dEyesImg, eyeRot);
+        if (chunked) {
+            mergeR.forward(ar, pr, merge);
+        }
         mergeR.backward(ar, pr, dMerge, false, dMergeImg, merge);
         pr.add(ar.maxBackward(dFaceMap, dEyeRot, dMerge, faceMap, eyeRot, br * c, true));
+        if (chunked) {
+            bgR.forward(ar, pr, bg);
+        }
         bgR.backward(ar, pr, dBg, true, dBgImg, bg);
         pr.add(ar.rotate(dEyeMap, dEyeRot, rot, br, c, p, true, false));
         int[] dMaps = {dFaceMap, dEyeMap};
         int[] dCodes = {dFaceCode, dEyeCode};
         int[] dDeltas = {dDelta, dDeltaEye};
         for (int st = 0; st < 2; st++) {
-            pr.add(ar.compositeBackward(dSigma, dFeat, c, dDeltas[st], dMaps[st], sigmaAll[st], featAll[st], c, delta, tvals,
-                    br, s, c, p, st * n));
+            if (!chunked) {
+                pr.add(ar.compositeBackward(dSigma, dFeat, c, dDeltas[st], dMaps[st], sigmaAll[st], featAll[st], c, delta,
+                        tvals, br, s, c, p, st * n));
+            }
             pr.add(ar.compositeBgBackward(dBg, dMaps[st], bgAlphas[st], b, p, c));
             if (chunked) {
                 for (int im = 0; im < b; im++) {
                     for (int r0 = 0; r0 < p; r0 += chunkRays) {
-                        int first = (im * p + r0) * s;
+                        int ray = im * p + r0;
+                        int first = ray * s;
                         pr.add(ar.frequencyEncode(pe, e, xyz + 3 * first, cp, preset.frequencies()));
                         nets[st].forward(ar, pr, pe, e, codes[st] + im * widths[st], app + im * a);
+                        pr.add(DeviceArena.rayBase(ar.compositeBackward(dSigma, dFeat, c, dDeltas[st] + first,
+                                dMaps[st] + ray * c, sigmaAll[st], featAll[st], c, delta + first, tvals + first, chunkRays, s,
+                                c, p, st * n + first), r0));
                         pr.add(ar.fill(dPe, cp * e, 0f));
-                        nets[st].backward(ar, pr, dPe, e, dCodes[st] + im * widths[st], dApp + im * a, dSigma + first,
-                                dFeat + first * c, c, pe, e, codes[st] + im * widths[st], app + im * a);
+                        nets[st].backward(ar, pr, dPe, e, dCodes[st] + im * widths[st], dApp + im * a, dSigma,
+                                dFeat, c, pe, e, codes[st] + im * widths[st], app + im * a);
                         pr.add(ar.frequencyEncodeBackward(dXyz + 3 * first, dPe, e, xyz + 3 * first, cp,
                                 preset.frequencies(), true));
                     }
@@ -301,6 +327,11 @@ public final class DeviceModelStep implements AutoCloseable {
     /** Images per step. */
     public int images() {
         return images;
+    }
+
+    /** Rays of one image per MLP pass (below the rays per image: the memory-saving plan). */
+    public int chunkRays() {
+        return chunkRays;
     }
 
     /** Sample points per step, {@code B P S}. */

@@ -47,6 +47,8 @@ public final class Launch {
     int dMergedOff;
     // compositing cache offset (two streams share the alpha / transmittance caches)
     int cacheOff;
+    /** Compositing: ray r of the launch is pixel {@code (r + rayBase) mod pixels} (a chunk of an image's rays). */
+    int rayBase;
     // feature-map ops (renderer, rotation, merge): images and the map's height and width (n = channels)
     int images;
     int height;

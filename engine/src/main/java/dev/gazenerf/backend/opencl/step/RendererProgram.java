@@ -52,6 +52,17 @@ final class RendererProgram {
      */
     RendererProgram(NeuralRenderer renderer, ParamLayout layout, HeapLayout heap, int paramOff, int gradOff, int images,
                     RendererProgram share, String what) {
+        this(renderer, layout, heap, paramOff, gradOff, images, share, false, what);
+    }
+
+    /**
+     * As above; with {@code shareCaches}, this program also writes its forward caches ({@code a, b, v, net, rgb})
+     * over {@code share}'s (only the output image is its own): a backward then needs this program's
+     * {@link #forward} run again just before it, unless no other sharing program's forward ran in between (the
+     * device step's memory-saving plan, {@link DeviceModelStep}).
+     */
+    RendererProgram(NeuralRenderer renderer, ParamLayout layout, HeapLayout heap, int paramOff, int gradOff, int images,
+                    RendererProgram share, boolean shareCaches, String what) {
         this.r = renderer;
         this.images = images;
         this.blocks = renderer.blocks();
@@ -65,13 +76,26 @@ final class RendererProgram {
         v = new int[blocks];
         net = new int[blocks + 1];
         rgb = new int[blocks + 1];
-        for (int i = 0; i < blocks; i++) {
+        if (shareCaches && (share == null || share.images < images)) {
+            throw new IllegalArgumentException("RendererProgram: shared caches need a program serving at least " + images
+                    + " images");
+        }
+        for (int i = 0; i < blocks && shareCaches; i++) {
+            a[i] = share.a[i];
+            b[i] = share.b[i];
+            v[i] = share.v[i];
+        }
+        for (int i = 0; i <= blocks && shareCaches; i++) {
+            net[i] = share.net[i];
+            rgb[i] = share.rgb[i];
+        }
+        for (int i = 0; i < blocks && !shareCaches; i++) {
             int c = widths[i];
             a[i] = heap.alloc(what + " a" + i, (long) rows(i) * 2 * c);
             b[i] = heap.alloc(what + " b" + i, (long) rows(i) * 4 * c);
             v[i] = heap.alloc(what + " v" + i, (long) rows(i + 1) * c);
         }
-        for (int i = 0; i <= blocks; i++) {
+        for (int i = 0; i <= blocks && !shareCaches; i++) {
             if (i >= 1) {
                 net[i] = heap.alloc(what + " net" + i, (long) rows(i) * widths[i]);
             }

@@ -138,6 +138,7 @@ public final class StepKernel extends Kernel {
     int dDeltaOff;
     int dMergedOff;
     int cacheOff;
+    int rayBase;
     int images;
     int height;
     int width;
@@ -241,6 +242,7 @@ public final class StepKernel extends Kernel {
         dDeltaOff = l.dDeltaOff;
         dMergedOff = l.dMergedOff;
         cacheOff = l.cacheOff;
+        rayBase = l.rayBase;
         images = l.images;
         height = l.height;
         width = l.width;
@@ -851,7 +853,7 @@ public final class StepKernel extends Kernel {
             }
             RenderMath.compositeRayWeights(r, heap, false, heap, bgAlphaOff, alpha, trans, cacheOff, heap, tvalsOff, samples);
             RenderMath.compositeRayFeatures(r, heap, mergedOff, heap, bgAlphaOff, alpha, trans, cacheOff, heap, featOff, ldf,
-                    heap, samples, n, r % pixels);
+                    heap, samples, n, (r + rayBase) % pixels);
         }
     }
 
@@ -862,7 +864,7 @@ public final class StepKernel extends Kernel {
     private void compositeBackward(int r) {
         if (r < rays) {
             RenderMath.compositeRayFeatureBackward(r, heap, dSigmaOff, heap, dFeatOff, lddf, heap, dMergedOff, heap, false,
-                    0, alpha, trans, cacheOff, heap, featOff, ldf, heap, tvalsOff, heap, samples, n, r % pixels);
+                    0, alpha, trans, cacheOff, heap, featOff, ldf, heap, tvalsOff, heap, samples, n, (r + rayBase) % pixels);
             RenderMath.compositeRayAlphaBackward(r, heap, dSigmaOff, alpha, trans, cacheOff, samples);
             for (int s = r * samples; s < (r + 1) * samples; s++) {
                 float e = (float) Math.exp(-heap[sigmaOff + s] * heap[deltaOff + s]);
