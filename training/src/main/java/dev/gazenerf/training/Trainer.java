@@ -61,7 +61,6 @@ public final class Trainer implements AutoCloseable {
     private final Path runDir;
     private final ModelState state;
     private final LossStep objective;
-    private final GazeNerfModel.Workspace ws;
     private final BatchInputs batch;
     private final int[] order;
     private final CheckpointStore checkpoints;
@@ -109,7 +108,6 @@ public final class Trainer implements AutoCloseable {
         this.state = new ModelState(model, options.initSeed(), train.size(), options, true);
         int cap = Math.max(options.batchSize(), heldOut == null ? 1 : Math.min(options.evalImages(), heldOut.size()));
         this.objective = new LossStep(model, backend, kernels, options.loss(), cap);
-        this.ws = objective.ws;
         this.batch = objective.batch;
         this.order = BatchSampler.order(train.size(), options.seed(), true);
         this.checkpoints = new CheckpointStore(runDir.resolve("checkpoints"), options.keepCheckpoints());
@@ -375,7 +373,7 @@ public final class Trainer implements AutoCloseable {
         float[] gt = new float[px * 3];
         float[] mask = new float[px];
         for (int i = 0; i < n; i++) {
-            System.arraycopy(ws.mergeImage(), i * px * 3, pred, 0, px * 3);
+            System.arraycopy(objective.ws().mergeImage(), i * px * 3, pred, 0, px * 3);
             System.arraycopy(batch.headMask, i * px, mask, 0, px);
             whiteOutsideHead(batch.target, batch.headMask, i, px, gt);
             sum += ImageMetrics.psnr(pred, gt, o, o);
