@@ -34,6 +34,7 @@ import static org.junit.jupiter.api.Assumptions.abort;
  *   tiny, batch 1, 20     1.7e-7     4.1e-7     5.5e-5     3.1e-6     3.3e-7
  *   tiny, batch 2, 20     1.4e-6     6.1e-4     9.5e-4     1.9e-5     3.3e-5
  *   shrunken, batch 2, 20 9.5e-8     4.1e-4     1.1e-4     1.8e-7     1.5e-6
+ *   shrunken, batch 2, 10 7.8e-8     1.9e-5     6.9e-6     1.2e-7     6.3e-6   (memory-saving plan, 32-ray chunks)
  *   tiny, batch 2, 20     2.1e-6     6.1e-4     1.2e-3     1.9e-5     3.3e-5   (NVIDIA H200, DeviceParityCheck)
  * </pre>
  * The parameter differences come from Adam: it moves every parameter by about its learning rate per step whatever

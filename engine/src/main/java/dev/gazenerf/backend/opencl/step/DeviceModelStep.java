@@ -71,7 +71,11 @@ public final class DeviceModelStep implements AutoCloseable {
      * Plans the step of {@code model} for batches of {@code images} images.
      *
      * @param chunkRays  rays of one image per MLP pass (a divisor of the rays per image); below the rays per
-     *                   image, each chunk's MLP forward is recomputed before its backward (activation checkpointing)
+     *                   image, the memory-saving plan: each chunk is composited straight from its MLP outputs and
+     *                   its MLP forward is recomputed before its backward (activation checkpointing), and the four
+     *                   renderer calls share one set of caches, each call's forward run again before its backward
+     *                   (the face call's excepted: its forward runs last); {@code paper} needs it to stay under
+     *                   Aparapi's 2 GiB per buffer
      * @param l1         L1 on the masked image terms (else squared error), as {@code LossWeights.l1}
      * @param bgScale    the background term's gradient scale: its weight / (3 O^2)
      */

@@ -33,7 +33,9 @@
  *       MLP, compositing to a feature map, a mean-squared-error loss on the map, compositing / MLP / encoding
  *       backward (to the parameters, codes, points and sample spacings), Adam. Per step: 1 upload, 1 download.
  *       Optionally the MLP runs in chunks of rays recomputed before their backward (activation checkpointing,
- *       as GazeNerfModel does), so the device holds one chunk's activations.</li>
+ *       as GazeNerfModel does), so the device holds one chunk's activations; {@link DeviceModelStep} then also
+ *       composites each chunk straight from the MLP and shares one set of renderer caches between the renderer
+ *       calls (the memory-saving plan that {@code paper} needs to stay under Aparapi's 2 GiB per buffer).</li>
  *   <li>{@link dev.gazenerf.backend.opencl.step.DeviceModelStep}: the whole GazeNeRF training step: both streams
  *       ({@link dev.gazenerf.backend.opencl.step.MlpProgram} twice, compositing over the learned background map
  *       into caches at two offsets), the eye rotation by the gaze, the max merge, the neural renderer on the
