@@ -260,6 +260,29 @@ public final class Adam {
         }
     }
 
+    /**
+     * One Adam step that updates only the groups {@code which} accepts (the step counter still advances once);
+     * the others are updated elsewhere with the same step, e.g. on a device ({@code DeviceModelStep}).
+     */
+    public void step(Backend be, java.util.function.Predicate<Group> which) {
+        Checks.notNull("Adam.step", "backend", be);
+        Checks.notNull("Adam.step", "which", which);
+        step++;
+        for (Group g : groups) {
+            if (!which.test(g)) {
+                continue;
+            }
+            for (int i = 0; i < g.offsets.length; i++) {
+                be.adam(g.params, g.grads, g.m, g.v, g.offsets[i], g.lengths[i], g.learningRate, beta1, beta2, eps, step);
+            }
+        }
+    }
+
+    /** beta1, beta2, eps. */
+    public float[] constants() {
+        return new float[] {beta1, beta2, eps};
+    }
+
     /** Sets every gradient of every group to zero (the trainer calls this once per step). */
     public void zeroGradients() {
         for (Group g : groups) {

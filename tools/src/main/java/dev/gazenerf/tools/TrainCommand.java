@@ -85,6 +85,10 @@ final class TrainCommand implements Callable<Integer> {
             }
             out.printf("training preset %s (%,d parameters) on %d images of %s for %d steps, batch %d%n", p.name(),
                     t.model().parameterCount(), train.size(), data.dir, steps, batch);
+            if (t.runsOnDevice()) {
+                out.println("training step: one device-resident OpenCL plan (inputs up once, loss and code/point"
+                        + " gradients down once per step)");
+            }
             out.flush();
             long start = t.step();
             try (Progress bar = new Progress("train", steps, quiet)) {

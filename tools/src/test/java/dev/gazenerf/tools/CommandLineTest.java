@@ -62,6 +62,38 @@ class CommandLineTest {
         assertEquals(1_518_979, n.path("preset").path("parameters").path("fg_CD_predictor_face").asLong());
     }
 
+    /**
+     * {@code train --backend opencl} runs the device-resident step (DeviceModelStep), checkpoints from the device,
+     * and resumes onto it; the loss stays finite.
+     */
+    @Test
+    @Order(3)
+    void trainOnOpenClRunsTheDeviceStep() throws Exception {
+        String why = dev.gazenerf.backend.Backends.openClUnavailableReason();
+        if (why != null) {
+            assertTrue(!Boolean.getBoolean("gazenerf.opencl.required"), "OpenCL is required but " + why);
+            org.junit.jupiter.api.Assumptions.abort("skipped: " + why);
+        }
+        Path data = dir.resolve("data-ocl");
+        assertEquals(0, run("synth", "--out", data.toString(), "--subjects", "4", "--images", "2", "--size", "32",
+                "--quiet").code());
+        Path runDir = dir.resolve("run-ocl");
+        Run t = run(small("train", "--data", data.toString(), "--out", runDir.toString(), "--steps", "3",
+                "--checkpoint-every", "2", "--eval-every", "0", "--backend", "opencl", "--quiet"));
+        assertEquals(0, t.code(), t.err());
+        assertTrue(t.out().contains("backend: opencl") && t.out().contains("device-resident OpenCL plan"), t.out());
+        Run resumed = run(small("train", "--data", data.toString(), "--out", runDir.toString(), "--steps", "4",
+                "--backend", "opencl", "--resume", "--quiet"));
+        assertEquals(0, resumed.code(), resumed.err());
+        assertTrue(resumed.out().contains("resuming at step 3"), resumed.out());
+        List<String> log = Files.readAllLines(runDir.resolve("log.jsonl"));
+        assertEquals(4, log.size());
+        for (String line : log) {
+            JsonNode n = new ObjectMapper().readTree(line);
+            assertTrue(n.path("skipped").asBoolean() || Double.isFinite(n.path("loss").asDouble(Double.NaN)), line);
+        }
+    }
+
     @Test
     @Order(2)
     void synthTrainFitRedirectEvaluate() throws Exception {

@@ -157,7 +157,7 @@ public final class FittedFace implements AutoCloseable {
         step.render(state.params, 1);
         int n = preset.outputSize() * preset.outputSize() * 3;
         float[] out = new float[n];
-        System.arraycopy(step.ws.mergeImage(), 0, out, 0, n);
+        System.arraycopy(step.ws().mergeImage(), 0, out, 0, n);
         return out;
     }
 

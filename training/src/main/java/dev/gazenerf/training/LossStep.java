@@ -22,7 +22,9 @@ final class LossStep {
     private final RenderKernels kernels;
     private final LossWeights weights;
     private final ReconstructionLoss loss;
-    final GazeNerfModel.Workspace ws;
+    private final int capacity;
+    /** The host workspace (4.3 GiB for {@code paper} at batch 2), made on first use: the device step never needs it. */
+    private GazeNerfModel.Workspace ws;
     final BatchInputs batch;
     private final float[] dMerge;       // (B, O*O, 3)
     private final float[] dFace;        // (B, O*O, 3)
@@ -44,7 +46,7 @@ final class LossStep {
         this.kernels = kernels;
         this.weights = weights.validate();
         this.loss = new ReconstructionLoss(weights);
-        this.ws = model.newWorkspace(capacity);
+        this.capacity = capacity;
         this.batch = new BatchInputs(preset, capacity);
         int img = preset.outputSize() * preset.outputSize() * 3;
         dMerge = new float[capacity * img];
@@ -57,6 +59,14 @@ final class LossStep {
         dTranslation = new float[capacity * 3];
     }
 
+    /** The host workspace for {@code capacity} images, allocated on the first call. */
+    GazeNerfModel.Workspace ws() {
+        if (ws == null) {
+            ws = model.newWorkspace(capacity);
+        }
+        return ws;
+    }
+
     /**
      * Zeroes the state's gradients, runs forward, loss and backward on the {@code images} filled slots of
      * {@link #batch}, and leaves in the state's gradients the gradient of the returned total. A non-finite loss
@@ -67,10 +77,10 @@ final class LossStep {
      */
     Value lossAndGradients(ModelState state, int images, boolean train, long seed, long step) {
         state.zeroGradients();
-        model.forward(backend, kernels, ws, state.params, batch.invIntrinsics, batch.rotation, batch.translation,
+        model.forward(backend, kernels, ws(), state.params, batch.invIntrinsics, batch.rotation, batch.translation,
                 batch.euler, batch.dTranslation, batch.shape, batch.appearance, batch.gaze, images, train, seed);
-        ReconstructionLoss.Result r = loss.forwardBackward(ws.mergeImage(), ws.faceImage(), ws.eyesImage(),
-                ws.backgroundImage(), batch.target, batch.headMask, batch.leftEye, batch.rightEye, images,
+        ReconstructionLoss.Result r = loss.forwardBackward(ws().mergeImage(), ws().faceImage(), ws().eyesImage(),
+                ws().backgroundImage(), batch.target, batch.headMask, batch.leftEye, batch.rightEye, images,
                 preset.outputSize() * preset.outputSize(), dMerge, dFace, dEyes, dBg);
         for (int i = 0; i < r.terms().length; i++) {
             if (!Double.isFinite(r.terms()[i])) {
@@ -81,9 +91,10 @@ final class LossStep {
         Arrays.fill(dAppearance, 0f);
         Arrays.fill(dEuler, 0f);
         Arrays.fill(dTranslation, 0f);
-        model.backward(backend, kernels, ws, state.params, state.grads, dMerge, dFace, dEyes, dBg,
+        model.backward(backend, kernels, ws(), state.params, state.grads, dMerge, dFace, dEyes, dBg,
                 dShape, dAppearance, null, dEuler, dTranslation);
-        double penalty = scatterOffsetGradients(state.offsets, images);
+        double penalty = scatterOffsetGradients(preset, weights, batch, state.offsets, images, dShape, dAppearance, dEuler,
+                dTranslation);
         if (!Double.isFinite(penalty)) {
             throw new TrainingDivergedException(step, "offset penalty", penalty);
         }
@@ -94,7 +105,7 @@ final class LossStep {
         return new Value(r.total() + penalty, r.terms(), penalty);
     }
 
-    private static void checkFinite(float[] a, String what, long step) {
+    static void checkFinite(float[] a, String what, long step) {
         for (float v : a) {
             if (!Float.isFinite(v)) {
                 throw new TrainingDivergedException(step, what, v);
@@ -107,7 +118,8 @@ final class LossStep {
      * and adds the offset penalties of section 3.3 (weights times the mean of the squares over the batch's rows
      * and the code's width). Slots with row -1 have no offsets.
      */
-    private double scatterOffsetGradients(Offsets o, int b) {
+    static double scatterOffsetGradients(Preset preset, LossWeights weights, BatchInputs batch, Offsets o, int b,
+                                         float[] dShape, float[] dAppearance, float[] dEuler, float[] dTranslation) {
         int iden = preset.idenDims();
         int expr = preset.exprDims();
         int sd = iden + expr;
@@ -154,15 +166,15 @@ final class LossStep {
     double imageLossAndGazeGradient(ModelState state, float[] dGaze, long step) {
         state.zeroGradients();
         render(state.params, 1);
-        ReconstructionLoss.Result r = loss.forwardBackward(ws.mergeImage(), ws.faceImage(), ws.eyesImage(),
-                ws.backgroundImage(), batch.target, batch.headMask, batch.leftEye, batch.rightEye, 1,
+        ReconstructionLoss.Result r = loss.forwardBackward(ws().mergeImage(), ws().faceImage(), ws().eyesImage(),
+                ws().backgroundImage(), batch.target, batch.headMask, batch.leftEye, batch.rightEye, 1,
                 preset.outputSize() * preset.outputSize(), dMerge, dFace, dEyes, dBg);
         if (!Double.isFinite(r.total())) {
             throw new TrainingDivergedException(step, "gaze inversion loss", r.total());
         }
         dGaze[0] = 0f;
         dGaze[1] = 0f;
-        model.backward(backend, kernels, ws, state.params, state.grads, dMerge, dFace, dEyes, dBg,
+        model.backward(backend, kernels, ws(), state.params, state.grads, dMerge, dFace, dEyes, dBg,
                 null, null, dGaze, null, null);
         return r.total();
     }
@@ -170,14 +182,14 @@ final class LossStep {
     /** Test-mode forward and the loss's image terms (no penalties, no backward) of the filled slots. */
     ReconstructionLoss.Result imageLoss(GazeNerfModel.Parameters params, int images) {
         render(params, images);
-        return loss.forwardBackward(ws.mergeImage(), ws.faceImage(), ws.eyesImage(), ws.backgroundImage(),
+        return loss.forwardBackward(ws().mergeImage(), ws().faceImage(), ws().eyesImage(), ws().backgroundImage(),
                 batch.target, batch.headMask, batch.leftEye, batch.rightEye, images,
                 preset.outputSize() * preset.outputSize(), dMerge, dFace, dEyes, dBg);
     }
 
-    /** Test-mode forward (no jitter) of the filled slots; the images are in {@link #ws} afterwards. */
+    /** Test-mode forward (no jitter) of the filled slots; the images are in {@link #ws()} afterwards. */
     void render(GazeNerfModel.Parameters params, int images) {
-        model.forward(backend, kernels, ws, params, batch.invIntrinsics, batch.rotation, batch.translation,
+        model.forward(backend, kernels, ws(), params, batch.invIntrinsics, batch.rotation, batch.translation,
                 batch.euler, batch.dTranslation, batch.shape, batch.appearance, batch.gaze, images, false, 0);
     }
 }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gazenerf.backend.Backend;
+import dev.gazenerf.backend.OpenClBackend;
+import dev.gazenerf.backend.ScalarBackend;
 import dev.gazenerf.datasets.BatchSampler;
 import dev.gazenerf.datasets.GazeDataset;
 import dev.gazenerf.io.SafeTensors;
@@ -41,6 +43,10 @@ import java.util.function.Consumer;
  * steps after the checkpoint are dropped. A non-finite loss term, penalty or gradient stops training with
  * {@link TrainingDivergedException} naming the step and the term, before Adam sees it; the step count and the
  * parameters stay as they were, and the last good checkpoint stays.
+ *
+ * <p>On an {@link OpenClBackend} each step is one device-resident plan ({@link DeviceLossStep}: the whole forward,
+ * loss, backward and the networks' Adam on the device; rays, offsets and their Adam on the host); the state's
+ * network parameters and moments are copied down when {@link #state()}, a checkpoint or an evaluation needs them.
  */
 public final class Trainer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -55,10 +61,15 @@ public final class Trainer implements AutoCloseable {
     private final Path runDir;
     private final ModelState state;
     private final LossStep objective;
-    private final GazeNerfModel.Workspace ws;
     private final BatchInputs batch;
     private final int[] order;
     private final CheckpointStore checkpoints;
+    /** The device-resident step when the backend is OpenCL (null otherwise); see {@link DeviceLossStep}. */
+    private final DeviceLossStep device;
+    /** Adam over the offsets on the host when the networks train on the device. */
+    private final Backend hostAdam;
+    /** Whether the state's network parameters and moments are older than the device's. */
+    private boolean stale;
     private long step;
 
     /** What one step did. */
@@ -97,14 +108,46 @@ public final class Trainer implements AutoCloseable {
         this.state = new ModelState(model, options.initSeed(), train.size(), options, true);
         int cap = Math.max(options.batchSize(), heldOut == null ? 1 : Math.min(options.evalImages(), heldOut.size()));
         this.objective = new LossStep(model, backend, kernels, options.loss(), cap);
-        this.ws = objective.ws;
         this.batch = objective.batch;
         this.order = BatchSampler.order(train.size(), options.seed(), true);
         this.checkpoints = new CheckpointStore(runDir.resolve("checkpoints"), options.keepCheckpoints());
+        if (backend instanceof OpenClBackend ocl) {
+            // the whole step on the device with the data kept there; a failure is an error, never a host run
+            this.device = new DeviceLossStep(model, ocl, options.loss(), options.batchSize(), state.adam());
+            this.hostAdam = new ScalarBackend();
+            device.push(state);
+        } else {
+            this.device = null;
+            this.hostAdam = null;
+        }
     }
 
+    /** The state; with the device step, its network parameters and moments are first copied from the device. */
     public ModelState state() {
+        sync();
         return state;
+    }
+
+    /** Whether the steps run as one device-resident plan ({@code opencl}). */
+    public boolean runsOnDevice() {
+        return device != null;
+    }
+
+    /** Rays per MLP pass of the device step, or 0 without one. */
+    int deviceChunkRays() {
+        return device == null ? 0 : device.plan().chunkRays();
+    }
+
+    /** Host copies of the device step so far as {uploads, downloads}, or null without one. */
+    long[] deviceTransfers() {
+        return device == null ? null : new long[] {device.plan().uploads(), device.plan().downloads()};
+    }
+
+    private void sync() {
+        if (device != null && stale) {
+            device.pull(state);
+            stale = false;
+        }
     }
 
     public GazeNerfModel model() {
@@ -145,6 +188,10 @@ public final class Trainer implements AutoCloseable {
         state.loadWeights(l.file("weights"), where);
         state.loadOffsets(l.file("offsets"), where);
         state.loadOptimizer(l.file("optimizer"), where, m.path("adam_step").asInt());
+        if (device != null) {
+            device.push(state);
+            stale = false;
+        }
         step = l.step();
         truncateLog(step);
         return Optional.of(step);
@@ -236,8 +283,15 @@ public final class Trainer implements AutoCloseable {
         }
         state.setLearningRateFactor(options.lrFactor(step));
         // a divergence throws here, before anything is updated; the step count stays
-        LossStep.Value v = objective.lossAndGradients(state, b, true, jitterSeed(options.seed(), step + 1), step + 1);
-        state.adam().step(backend);
+        LossStep.Value v;
+        if (device != null) {
+            v = device.lossAndGradients(state, batch, true, jitterSeed(options.seed(), step + 1), step + 1);
+            device.update(state, hostAdam);
+            stale = true;
+        } else {
+            v = objective.lossAndGradients(state, b, true, jitterSeed(options.seed(), step + 1), step + 1);
+            state.adam().step(backend);
+        }
         step++;
         long points = 2L * b * preset.raysPerImage() * preset.samples();
         return new StepResult(step, false, v.total(), v.terms(), v.penalty(), maybeEvaluate(), seconds(t0), points);
@@ -270,6 +324,7 @@ public final class Trainer implements AutoCloseable {
      * the next {@link #trainStep()} feeds Adam), without updating anything. For gradient checks.
      */
     LossStep.Value lossAndGradients() {
+        sync();
         fillBatch(step);
         return objective.lossAndGradients(state, options.batchSize(), true, jitterSeed(options.seed(), step + 1), step + 1);
     }
@@ -303,6 +358,7 @@ public final class Trainer implements AutoCloseable {
         if (heldOut == null) {
             throw new IllegalStateException("this trainer has no held-out data");
         }
+        sync();
         int n = Math.min(options.evalImages(), heldOut.size());
         for (int i = 0; i < n; i++) {
             batch.set(i, heldOut.get(i), state.offsets, -1);
@@ -317,7 +373,7 @@ public final class Trainer implements AutoCloseable {
         float[] gt = new float[px * 3];
         float[] mask = new float[px];
         for (int i = 0; i < n; i++) {
-            System.arraycopy(ws.mergeImage(), i * px * 3, pred, 0, px * 3);
+            System.arraycopy(objective.ws().mergeImage(), i * px * 3, pred, 0, px * 3);
             System.arraycopy(batch.headMask, i * px, mask, 0, px);
             whiteOutsideHead(batch.target, batch.headMask, i, px, gt);
             sum += ImageMetrics.psnr(pred, gt, o, o);
@@ -338,6 +394,7 @@ public final class Trainer implements AutoCloseable {
 
     /** Writes a checkpoint of the current step. */
     public Path saveCheckpoint() throws IOException {
+        sync();
         ObjectNode m = JSON.createObjectNode();
         m.set("preset", JSON.valueToTree(preset));
         m.set("options", JSON.valueToTree(options));
@@ -359,6 +416,9 @@ public final class Trainer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (device != null) {
+            device.close();
+        }
         kernels.close();
     }
 }

@@ -35,6 +35,7 @@ public final class DeviceArena implements AutoCloseable {
     private final int splitFloats;
     private final int computeUnits;
     private long uploads;
+    private boolean closed;
     private long downloads;
     private long launches;
     private long uploadedBytes;
@@ -75,6 +76,13 @@ public final class DeviceArena implements AutoCloseable {
         positive("snapFloats", snapFloats);
         positive("cacheFloats", cacheFloats);
         positive("splitFloats", splitFloats);
+        for (long f : new long[] {heapFloats, cacheFloats, splitFloats}) {
+            if (f > MAX_BUFFER_FLOATS) {
+                throw new IllegalArgumentException("DeviceArena: a buffer of " + f + " floats (" + (f * Float.BYTES >> 20)
+                        + " MiB) exceeds the 2 GiB that Aparapi 3.0.2 can move in one buffer (a larger heap failed"
+                        + " at its first launch on an NVIDIA H200 with error -9999); use a smaller batch or preset");
+            }
+        }
         long maxAlloc = backend.openClDevice().getMaxMemAllocSize();
         if (maxAlloc > 0 && (long) heapFloats * Float.BYTES > maxAlloc) {
             throw new IllegalArgumentException("DeviceArena: the heap of " + heapFloats + " floats exceeds the device's"
@@ -166,6 +174,11 @@ public final class DeviceArena implements AutoCloseable {
         }
     }
 
+    /** Debugging aid: {@code -Dgazenerf.step.profile=true} sums the wall time of every launch by name. */
+    static final boolean PROFILE = Boolean.getBoolean("gazenerf.step.profile");
+    /** Wall nanoseconds per launch name (only with {@link #PROFILE}). */
+    public static final java.util.Map<String, Long> PROFILE_NANOS = new java.util.concurrent.ConcurrentHashMap<>();
+
     /** Host-to-device copies so far. */
     public long uploads() {
         return uploads;
@@ -215,13 +228,36 @@ public final class DeviceArena implements AutoCloseable {
             int e = kernel.groupEdge();
             range = Range.create2D(backend.openClDevice(), (l.n + t - 1) / t * e, l.rowGroups * l.splits * e, e, e);
         } else {
-            range = backend.range(l.items);
+            range = backend.range((int) Math.min(l.items, itemCap()));
         }
+        long t0 = PROFILE ? System.nanoTime() : 0;
         backend.execute(l.name, kernel, range);
+        if (PROFILE) {
+            PROFILE_NANOS.merge(l.name, System.nanoTime() - t0, Long::sum);
+        }
         launches++;
         if (l.then != null) {
             run(l.then, step);
         }
+    }
+
+    /**
+     * The largest buffer in floats: 2 GiB - 1 byte. Aparapi 3.0.2 sizes a buffer's bytes with a 32-bit int
+     * ({@code KernelRunner} computes elements x element size with {@code imul} into {@code KernelArg.setSizeInBytes(int)}),
+     * so a larger array's size wraps (a 4.5 GB heap failed at its first launch on an NVIDIA H200 with error -9999).
+     */
+    public static final long MAX_BUFFER_FLOATS = Integer.MAX_VALUE / Float.BYTES;
+
+    /** Work-groups per compute unit of a 1D launch: its work-items loop over the elements past that. */
+    public static final int GROUPS_PER_UNIT = 4;
+
+    /**
+     * The most work-items of a 1D launch: {@value #GROUPS_PER_UNIT} work-groups per compute unit (enough to fill
+     * a GPU's multiprocessors several times); longer ops loop (grid-stride), which keeps PoCL's CPU device from
+     * paying its per-work-item cost for every element.
+     */
+    long itemCap() {
+        return (long) computeUnits * backend.groupSize() * GROUPS_PER_UNIT;
     }
 
     /** Kernel launches a list of launches makes (split-k gemms count twice). */
@@ -645,6 +681,296 @@ public final class DeviceArena implements AutoCloseable {
         return l;
     }
 
+    // ------------------------------------------------------------------ model-step ops (DeviceModelStep)
+
+    /** As {@link #compositeForward}, with the alpha / transmittance caches at {@code cacheOff} (two streams share them). */
+    public Launch compositeForward(int mergedOff, int bgAlphaOff, int sigmaOff, int featOff, int ldf, int deltaOff,
+                                   int tvalsOff, int rays, int samples, int channels, int pixels, int cacheOff) {
+        Launch l = compositeForward(mergedOff, bgAlphaOff, sigmaOff, featOff, ldf, deltaOff, tvalsOff, rays, samples,
+                channels, pixels);
+        cache(l, cacheOff);
+        return l;
+    }
+
+    /** As {@link #compositeBackward}, with the caches at {@code cacheOff}. */
+    public Launch compositeBackward(int dSigmaOff, int dFeatOff, int lddf, int dDeltaOff, int dMergedOff,
+                                    int sigmaOff, int featOff, int ldf, int deltaOff, int tvalsOff,
+                                    int rays, int samples, int channels, int pixels, int cacheOff) {
+        Launch l = compositeBackward(dSigmaOff, dFeatOff, lddf, dDeltaOff, dMergedOff, sigmaOff, featOff, ldf, deltaOff,
+                tvalsOff, rays, samples, channels, pixels);
+        cache(l, cacheOff);
+        return l;
+    }
+
+    /**
+     * As the compositing launches above, over a chunk of an image's rays: ray r of the launch is pixel
+     * {@code (r + rayBase) mod pixels} of the background map (the launch's regions start at the chunk).
+     */
+    public static Launch rayBase(Launch l, int rayBase) {
+        if (l.op != StepKernel.COMPOSITE_FORWARD && l.op != StepKernel.COMPOSITE_BACKWARD) {
+            throw new IllegalArgumentException("DeviceArena.rayBase: " + l.name + " is not a compositing launch");
+        }
+        if (rayBase < 0) {
+            throw new IllegalArgumentException("DeviceArena.rayBase: argument 'rayBase' must not be negative, got " + rayBase);
+        }
+        l.rayBase = rayBase;
+        return l;
+    }
+
+    private void cache(Launch l, int cacheOff) {
+        if (cacheOff < 0 || (long) cacheOff + (long) l.rays * l.samples > cacheFloats) {
+            throw new IllegalArgumentException("DeviceArena." + l.name + ": cache offset " + cacheOff + " with "
+                    + (long) l.rays * l.samples + " samples exceeds the compositing cache of " + cacheFloats);
+        }
+        l.cacheOff = cacheOff;
+    }
+
+    /**
+     * Compositing's background gradient ({@link dev.gazenerf.render.RenderMath#compositePixelBgBackward} over
+     * whole images): {@code dBg (pixels, C) += sum over images of dMap[b P + p] bgAlpha[b P + p]}, one work-item
+     * per (pixel, channel).
+     */
+    public Launch compositeBgBackward(int dBgOff, int dMapOff, int bgAlphaOff, int images, int pixels, int channels) {
+        String name = "compositeBgBackward";
+        sizes(name, images, pixels);
+        region(name, "dBg", dBgOff, pixels, channels, channels);
+        region(name, "dMap", dMapOff, images * pixels, channels, channels);
+        region(name, "bgAlpha", bgAlphaOff, 1, images * pixels, images * pixels);
+        Launch l = new Launch(name, StepKernel.COMPOSITE_BG_BACKWARD);
+        l.cOff = dBgOff;
+        l.aOff = dMapOff;
+        l.bOff = bgAlphaOff;
+        l.images = images;
+        l.pixels = pixels;
+        l.n = channels;
+        l.items = pixels * channels;
+        return l;
+    }
+
+    /** {@code dst (rows, cols) (+)= src^T} with src {@code (cols, rows)}. */
+    public Launch transpose(int dstOff, int lddst, int srcOff, int ldsrc, int rows, int cols, boolean accumulate) {
+        String name = "transpose";
+        sizes(name, rows, cols);
+        region(name, "dst", dstOff, rows, cols, lddst);
+        region(name, "src", srcOff, cols, rows, ldsrc);
+        Launch l = new Launch(name, StepKernel.TRANSPOSE);
+        l.m = rows;
+        l.n = cols;
+        l.cOff = dstOff;
+        l.ldc = lddst;
+        l.aOff = srcOff;
+        l.lda = ldsrc;
+        l.accumulate = accumulate ? 1 : 0;
+        l.items = rows * cols;
+        return l;
+    }
+
+    /**
+     * The eye-feature rotation ({@link dev.gazenerf.render.RenderKernels#rotateForward}): every channel triplet v of
+     * the {@code (rows, channels)} map becomes {@code v R} with R {@code (3, 3)} of image {@code row / rowsPerImage}
+     * at {@code rOff + 9 image}; {@code backward} gives {@code dIn (+)= dOut R^T} instead.
+     */
+    public Launch rotate(int outOff, int inOff, int rOff, int rows, int channels, int rowsPerImage, boolean backward,
+                         boolean accumulate) {
+        String name = backward ? "rotateBackward" : "rotateForward";
+        sizes(name, rows, channels);
+        if (channels % 3 != 0 || rowsPerImage <= 0 || rows % rowsPerImage != 0) {
+            throw new IllegalArgumentException("DeviceArena." + name + ": channels " + channels
+                    + " must be a multiple of 3 and rowsPerImage " + rowsPerImage + " divide rows " + rows);
+        }
+        region(name, "out", outOff, rows, channels, channels);
+        region(name, "in", inOff, rows, channels, channels);
+        region(name, "R", rOff, rows / rowsPerImage, 9, 9);
+        Launch l = new Launch(name, StepKernel.ROTATE);
+        l.m = rows;
+        l.n = channels;
+        l.cOff = outOff;
+        l.aOff = inOff;
+        l.bOff = rOff;
+        l.rowsPerGroup = rowsPerImage;
+        l.form = backward ? 1 : 0;
+        l.accumulate = accumulate ? 1 : 0;
+        l.items = rows * (channels / 3);
+        return l;
+    }
+
+    /** {@code out = max(a, b)} over n elements. */
+    public Launch maxForward(int outOff, int aOff, int bOff, int n) {
+        String name = "maxForward";
+        sizes(name, 1, n);
+        region(name, "out", outOff, 1, n, n);
+        region(name, "a", aOff, 1, n, n);
+        region(name, "b", bOff, 1, n, n);
+        Launch l = new Launch(name, StepKernel.MAX_FORWARD);
+        l.cOff = outOff;
+        l.aOff = aOff;
+        l.bOff = bOff;
+        l.n = n;
+        l.items = n;
+        return l;
+    }
+
+    /** The max merge's backward ({@link dev.gazenerf.render.RenderMath#maxGradA}): dA, dB (+)= from dOut. */
+    public Launch maxBackward(int dAOff, int dBOff, int dOutOff, int aOff, int bOff, int n, boolean accumulate) {
+        String name = "maxBackward";
+        sizes(name, 1, n);
+        region(name, "dA", dAOff, 1, n, n);
+        region(name, "dB", dBOff, 1, n, n);
+        region(name, "dOut", dOutOff, 1, n, n);
+        region(name, "a", aOff, 1, n, n);
+        region(name, "b", bOff, 1, n, n);
+        Launch l = new Launch(name, StepKernel.MAX_BACKWARD);
+        l.cOff = dAOff;
+        l.dOff = dBOff;
+        l.q0 = dOutOff;
+        l.aOff = aOff;
+        l.bOff = bOff;
+        l.n = n;
+        l.accumulate = accumulate ? 1 : 0;
+        l.items = n;
+        return l;
+    }
+
+    /** {@code out (rows, repeats C) = y + x (rows, C)} repeated along the channels, all contiguous. */
+    public Launch repeatAdd(int outOff, int yOff, int xOff, int rows, int channels, int repeats) {
+        String name = "repeatAdd";
+        sizes(name, rows, channels * repeats);
+        region(name, "out", outOff, rows, channels * repeats, channels * repeats);
+        region(name, "y", yOff, rows, channels * repeats, channels * repeats);
+        region(name, "x", xOff, rows, channels, channels);
+        Launch l = new Launch(name, StepKernel.REPEAT_ADD);
+        l.cOff = outOff;
+        l.aOff = yOff;
+        l.bOff = xOff;
+        l.m = rows;
+        l.n = channels;
+        l.k = repeats;
+        l.items = rows * channels * repeats;
+        return l;
+    }
+
+    /** {@code dX (rows, C) (+)= sum over the repeats of dOut (rows, repeats C)}. */
+    public Launch repeatAddBackward(int dXOff, int dOutOff, int rows, int channels, int repeats, boolean accumulate) {
+        String name = "repeatAddBackward";
+        sizes(name, rows, channels * repeats);
+        region(name, "dX", dXOff, rows, channels, channels);
+        region(name, "dOut", dOutOff, rows, channels * repeats, channels * repeats);
+        Launch l = new Launch(name, StepKernel.REPEAT_ADD_BACKWARD);
+        l.cOff = dXOff;
+        l.aOff = dOutOff;
+        l.m = rows;
+        l.n = channels;
+        l.k = repeats;
+        l.accumulate = accumulate ? 1 : 0;
+        l.items = rows * channels;
+        return l;
+    }
+
+    /**
+     * A channels-last map op over {@code (images, height, width, channels)} (the input's size for shuffle and
+     * upsample, whose outputs are twice as high and wide; the shuffle's input has 4 channels per output channel).
+     */
+    public Launch mapOp(int op, int outOff, int inOff, int images, int height, int width, int channels, boolean accumulate) {
+        String name;
+        long in;
+        long out;
+        long px = (long) images * height * width;
+        switch (op) {
+            case StepKernel.SHUFFLE -> { name = "pixelShuffle"; in = px * 4 * channels; out = in; }
+            case StepKernel.SHUFFLE_BACKWARD -> { name = "pixelShuffleBackward"; in = px * 4 * channels; out = in; }
+            case StepKernel.BLUR -> { name = "blur"; in = px * channels; out = in; }
+            case StepKernel.BLUR_BACKWARD -> { name = "blurBackward"; in = px * channels; out = in; }
+            case StepKernel.UPSAMPLE -> { name = "upsample"; in = px * channels; out = 4 * in; }
+            case StepKernel.UPSAMPLE_BACKWARD -> { name = "upsampleBackward"; in = 4 * px * channels; out = px * channels; }
+            default -> throw new IllegalArgumentException("DeviceArena.mapOp: not a map op: " + op);
+        }
+        sizes(name, images, height);
+        sizes(name, width, channels);
+        if (out > Integer.MAX_VALUE || in > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("DeviceArena." + name + ": map too large");
+        }
+        region(name, "out", outOff, 1, (int) out, (int) out);
+        region(name, "in", inOff, 1, (int) in, (int) in);
+        Launch l = new Launch(name, op);
+        l.cOff = outOff;
+        l.aOff = inOff;
+        l.images = images;
+        l.height = height;
+        l.width = width;
+        l.n = channels;
+        l.accumulate = accumulate ? 1 : 0;
+        l.items = (int) out;
+        return l;
+    }
+
+    /**
+     * The masked image terms of the trainer's loss over {@code n = B O^2 3} elements (see
+     * {@link StepKernel}'s reconLoss): images, target and masks in, image gradients and the (rows, 5) term table out;
+     * {@code scalesOff} holds the four gradient scales (head, face, eyes, non-head).
+     */
+    public Launch reconLoss(int dMergedOff, int dFaceOff, int dEyesOff, int termsOff, int mergedOff, int faceOff,
+                            int eyesOff, int targetOff, int headOff, int leftOff, int rightOff, int scalesOff, int n,
+                            boolean l1) {
+        String name = "reconLoss";
+        sizes(name, 1, n);
+        for (int off : new int[] {dMergedOff, dFaceOff, dEyesOff, mergedOff, faceOff, eyesOff, targetOff}) {
+            region(name, "image", off, 1, n, n);
+        }
+        for (int off : new int[] {headOff, leftOff, rightOff}) {
+            region(name, "mask", off, 1, n / 3, n / 3);
+        }
+        region(name, "scales", scalesOff, 1, 4, 4);
+        region(name, "terms", termsOff, n, 5, 5);
+        Launch l = new Launch(name, StepKernel.RECON_LOSS);
+        l.cOff = dMergedOff;
+        l.q5 = dFaceOff;
+        l.q6 = dEyesOff;
+        l.featOff = termsOff;
+        l.aOff = mergedOff;
+        l.bOff = faceOff;
+        l.dOff = eyesOff;
+        l.q0 = targetOff;
+        l.q1 = headOff;
+        l.q2 = leftOff;
+        l.q3 = rightOff;
+        l.q4 = scalesOff;
+        l.form = l1 ? 1 : 0;
+        l.n = n;
+        l.items = n;
+        return l;
+    }
+
+    /** The background term over {@code n = O^2 3} elements: dBg = scale 2 (bg - 1), term (bg - 1)^2 into column 4. */
+    public Launch backgroundLoss(int dBgOff, int termsOff, int bgOff, int n, float scale) {
+        String name = "backgroundLoss";
+        sizes(name, 1, n);
+        region(name, "dBg", dBgOff, 1, n, n);
+        region(name, "bg", bgOff, 1, n, n);
+        region(name, "terms", termsOff, n, 5, 5);
+        Launch l = new Launch(name, StepKernel.BG_LOSS);
+        l.cOff = dBgOff;
+        l.aOff = bgOff;
+        l.featOff = termsOff;
+        l.f0 = scale;
+        l.n = n;
+        l.items = n;
+        return l;
+    }
+
+    /** {@code heap[flagOff] = 1} when one of the n floats at off is not finite (else unchanged). */
+    public Launch nonFinite(int flagOff, int off, int n) {
+        String name = "nonFinite";
+        sizes(name, 1, n);
+        region(name, "flag", flagOff, 1, 1, 1);
+        region(name, "values", off, 1, n, n);
+        Launch l = new Launch(name, StepKernel.NONFINITE);
+        l.cOff = flagOff;
+        l.aOff = off;
+        l.n = n;
+        l.items = n;
+        return l;
+    }
+
     private static void sizes(String op, int rows, int cols) {
         if (rows <= 0 || cols <= 0) {
             throw new IllegalArgumentException("DeviceArena." + op + ": sizes must be positive, got (" + rows + ", " + cols + ")");
@@ -670,6 +996,10 @@ public final class DeviceArena implements AutoCloseable {
     /** Disposes the kernel's device buffers. */
     @Override
     public void close() {
+        if (closed) {
+            return; // a second dispose crashes Aparapi
+        }
+        closed = true;
         kernel.dispose();
     }
 }

@@ -45,6 +45,22 @@ public final class Launch {
     int lddf;
     int dDeltaOff;
     int dMergedOff;
+    // compositing cache offset (two streams share the alpha / transmittance caches)
+    int cacheOff;
+    /** Compositing: ray r of the launch is pixel {@code (r + rayBase) mod pixels} (a chunk of an image's rays). */
+    int rayBase;
+    // feature-map ops (renderer, rotation, merge): images and the map's height and width (n = channels)
+    int images;
+    int height;
+    int width;
+    // further heap offsets of the model-step ops (see StepKernel, per op)
+    int q0;
+    int q1;
+    int q2;
+    int q3;
+    int q4;
+    int q5;
+    int q6;
     // gemm epilogue (fused bias + activation)
     int epilogue;
     int epiBiasOff;
@@ -73,6 +89,14 @@ public final class Launch {
     /** Kernel launches this launch makes: 2 for a split-k gemm (the product, then the reduce), else 1. */
     public int kernelLaunches() {
         return then == null ? 1 : 1 + then.kernelLaunches();
+    }
+
+    /** Sets an {@link StepKernel#ADAM} launch's learning rate for the next replays (a schedule; no copy). */
+    public void setLearningRate(float lr) {
+        if (op != StepKernel.ADAM || !(lr >= 0f) || Float.isInfinite(lr)) {
+            throw new IllegalArgumentException("Launch.setLearningRate: " + name + " with learning rate " + lr);
+        }
+        this.lr = lr;
     }
 
     /** The op code ({@link StepKernel#GEMM}, ...). */

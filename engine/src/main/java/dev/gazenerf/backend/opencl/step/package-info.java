@@ -33,22 +33,35 @@
  *       MLP, compositing to a feature map, a mean-squared-error loss on the map, compositing / MLP / encoding
  *       backward (to the parameters, codes, points and sample spacings), Adam. Per step: 1 upload, 1 download.
  *       Optionally the MLP runs in chunks of rays recomputed before their backward (activation checkpointing,
- *       as GazeNerfModel does), so the device holds one chunk's activations.</li>
+ *       as GazeNerfModel does), so the device holds one chunk's activations; {@link DeviceModelStep} then also
+ *       composites each chunk straight from the MLP and shares one set of renderer caches between the renderer
+ *       calls (the memory-saving plan that {@code paper} needs to stay under Aparapi's 2 GiB per buffer).</li>
+ *   <li>{@link dev.gazenerf.backend.opencl.step.DeviceModelStep}: the whole GazeNeRF training step: both streams
+ *       ({@link dev.gazenerf.backend.opencl.step.MlpProgram} twice, compositing over the learned background map
+ *       into caches at two offsets), the eye rotation by the gaze, the max merge, the neural renderer on the
+ *       merged, face, rotated-eye and background maps ({@link dev.gazenerf.backend.opencl.step.RendererProgram}:
+ *       gemms with fused bias + activation, channel-parallel pixel shuffle, blur, bilinear upsampling and residual,
+ *       forward and backward), the trainer's masked image terms with their gradients (term sums reduced in two
+ *       stages), backward in GazeNerfModel's order to all three networks (bg_featmap included), a device-side
+ *       non-finite check of the gradients, then (a second launch list, after the host has checked the loss) Adam
+ *       per network with its own learning rate. Per step: 1 upload, 1 download. The trainer uses it for
+ *       {@code --backend opencl} ({@code dev.gazenerf.training.DeviceLossStep}); rays, camera gradients, codes and
+ *       offsets stay on the host.</li>
  * </ul>
  * Both are tested against the host path on {@code vector} over 20 steps (loss curve, final parameters,
  * gradients) and for their exact transfer counts.
  *
- * <h2>Not yet on the device</h2>
- * The rest of GazeNerfModel's step: the second stream in the same plan, the eye-feature rotation by the gaze and
- * the max merge, the neural renderer (1x1 convolutions, pixel shuffle, blur, bilinear upsampling) of the four
- * images, the masked image losses of the trainer, the background map as a trained parameter, per-group learning
- * rates. A plan's heap is one Java array, so a step is limited to 2^31 - 9 floats and the device's largest
- * allocation (DeviceArena says so when exceeded); DeviceMlpStep keeps every activation, DeviceStreamStep with
- * chunks keeps one chunk's.
+ * <h2>Limits</h2>
+ * A plan's heap is one Java array, so a step is limited to 2^31 - 9 floats and the device's largest allocation
+ * (DeviceArena says so when exceeded). DeviceModelStep keeps every MLP activation when both streams' fit 1 GiB
+ * ({@code tiny}, {@code small} at batch 2), else it runs the MLPs in ray chunks recomputed before their backward.
+ * The rotation's gradient to the gaze (gaze inversion) is not on the device: the trainer does not need it.
  *
  * <h2>Observed on PoCL</h2>
  * On PoCL's CPU device the buffers Aparapi creates live in the host arrays' memory, so host arrays show device
- * writes and the device sees host writes made after a put; residency is witnessed by the transfer counts. A
+ * writes and the device sees host writes made after a put; residency is witnessed by the transfer counts. PoCL
+ * pays about 250 ns per work-item of a kernel that contains barriers (all of StepKernel does, through its gemm
+ * branch): 1D launches therefore use at most 4 work-groups per compute unit and loop over their elements. A
  * long {@code else if} chain in {@code run()} made Aparapi 3.0.2 fail with "child list broken": the dispatch is a
  * flat sequence of independent {@code if}s.
  *

@@ -296,4 +296,14 @@ class DeviceArenaTest {
             assertTrue(e.getMessage().contains("heapFloats"), e.getMessage());
         }
     }
+
+    /** A heap over 2 GiB (Aparapi's limit per buffer) is refused before anything is allocated, naming the limit. */
+    @Test
+    void aHeapOverTwoGibIsRefusedClearly() {
+        try (OpenClBackend be = openCl()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new DeviceArena(be, (int) DeviceArena.MAX_BUFFER_FLOATS + 1, 1, 1, 1));
+            assertTrue(e.getMessage().contains("2 GiB") && e.getMessage().contains("smaller batch"), e.getMessage());
+        }
+    }
 }
