@@ -33,7 +33,9 @@ public interface RenderKernels extends AutoCloseable {
     /**
      * The kernels that go with a backend: {@code scalar} gets {@link ScalarRenderKernels}, {@code vector}
      * gets {@link ParallelRenderKernels} (with the backend's thread count, {@code gazenerf.threads});
-     * {@code opencl} gets {@link OpenClRenderKernels} on the backend's device. Never a silent fallback.
+     * {@code opencl} gets {@link OpenClRenderKernels} on the backend's device; {@code tornadovm} gets
+     * {@code dev.gazenerf.backend.tornadovm.TornadoVmRenderKernels} (module {@code engine-tornadovm}, loaded by
+     * name) on that backend's device. Never a silent fallback.
      */
     static RenderKernels forBackend(Backend backend) {
         if (backend == null) {
@@ -51,8 +53,26 @@ public interface RenderKernels extends AutoCloseable {
                             + backend.getClass().getName() + ", not dev.gazenerf.backend.OpenClBackend");
                 }
                 return new OpenClRenderKernels((dev.gazenerf.backend.OpenClBackend) backend);
+            case "tornadovm":
+                return tornadoVm(backend);
             default:
                 throw new IllegalArgumentException("RenderKernels.forBackend: unknown backend '" + n + "'");
+        }
+    }
+
+    /** The TornadoVM render kernels of the optional module {@code engine-tornadovm}, loaded by name. */
+    private static RenderKernels tornadoVm(Backend backend) {
+        String cls = "dev.gazenerf.backend.tornadovm.TornadoVmRenderKernels";
+        try {
+            return (RenderKernels) Class.forName(cls).getConstructor(Backend.class).newInstance(backend);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException("RenderKernels.forBackend: " + cls + " failed to start: " + e.getCause(), e.getCause());
+        } catch (ReflectiveOperationException | LinkageError e) {
+            throw new IllegalStateException("RenderKernels.forBackend: backend 'tornadovm' needs " + cls
+                    + " (module engine-tornadovm) on the class path: " + e, e);
         }
     }
 

@@ -392,11 +392,15 @@ public final class TornadoVmBackend implements Backend {
 
     /** Adds one kernel's task to a graph, given its parameter array, hyper-parameters and buffers. */
     @FunctionalInterface
-    private interface TaskAdder {
+    interface TaskAdder {
         TaskGraph add(TaskGraph graph, String taskId, IntArray p, FloatArray hyper, FloatArray[] buffers);
     }
 
-    private OpPlan plan(String name, int nParams, boolean hyper, int nBuffers, int[] outputs, TaskAdder adder) {
+    /**
+     * A new kernel plan on this backend's device (also used by {@link TornadoVmRenderKernels}, so that its
+     * launches and device time count with the backend's and close with it).
+     */
+    OpPlan plan(String name, int nParams, boolean hyper, int nBuffers, int[] outputs, TaskAdder adder) {
         OpPlan op = new OpPlan(name, nParams, hyper, nBuffers, outputs, adder);
         plans.add(op);
         return op;
@@ -406,7 +410,7 @@ public final class TornadoVmBackend implements Backend {
      * One kernel's task graph and execution plan, with its off-heap buffers (capacities grow by doubling; a
      * growth rebuilds the graph, which recompiles the kernel) and its launch grid.
      */
-    private final class OpPlan {
+    final class OpPlan {
         final String name;
         final IntArray p;
         final FloatArray hyper;
