@@ -140,6 +140,21 @@ public final class TornadoVmBackend implements Backend {
         return launches;
     }
 
+    /**
+     * Launches so far of the kernel plan of that name (a {@link TornadoKernels} or {@link TornadoRenderOps}
+     * kernel, e.g. {@code "gemm"}, {@code "compositeForward"}); 0 for a name without a plan. The tests use it to
+     * show which parts of a training step ran on the device.
+     */
+    public synchronized long launches(String kernel) {
+        long n = 0;
+        for (OpPlan op : plans) {
+            if (op.name.equals(kernel)) {
+                n += op.count;
+            }
+        }
+        return n;
+    }
+
     /** Whether this backend records device kernel times. */
     public boolean profiling() {
         return profile;
@@ -420,6 +435,7 @@ public final class TornadoVmBackend implements Backend {
         final WorkerGrid workers;
         TornadoExecutionPlan plan;
         int generation;
+        long count;
 
         OpPlan(String name, int nParams, boolean hasHyper, int nBuffers, int[] outputs, TaskAdder adder) {
             this.name = name;
@@ -502,6 +518,7 @@ public final class TornadoVmBackend implements Backend {
         private void execute() {
             TornadoExecutionResult result = plan.execute();
             launches++;
+            count++;
             if (profile) {
                 kernelNanos += result.getProfilerResult().getDeviceKernelTime();
             }
