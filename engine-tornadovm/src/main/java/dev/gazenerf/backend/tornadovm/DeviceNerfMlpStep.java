@@ -1,5 +1,10 @@
 package dev.gazenerf.backend.tornadovm;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.function.Consumer;
+
 import dev.gazenerf.backend.Checks;
 import dev.gazenerf.kernel.Activation;
 import dev.gazenerf.nn.NerfMlp;
@@ -61,7 +66,7 @@ public final class DeviceNerfMlpStep implements AutoCloseable {
     private final String graphName;
     private final KernelContext context = new KernelContext();
     private final GridScheduler scheduler = new GridScheduler();
-    private final java.util.List<Object> constants = new java.util.ArrayList<>();
+    private final List<Object> constants = new ArrayList<>();
     private int tasks;
 
     private final FloatArray params;
@@ -180,16 +185,15 @@ public final class DeviceNerfMlpStep implements AutoCloseable {
         int relu = Activation.RELU.code;
         int none = Activation.NONE.code;
 
-        TaskGraph g = null; // tasks are recorded first (their constants are transferred before them), see below
         // ---- forward
         IntArray pZero = constant(0, size);
         FloatArray gr0 = grads;
         KernelContext ctx = context;
         task("zeroGrads", size, gr -> gr.task("zeroGrads", TornadoKernels::fill, ctx, pZero, gr0, 0f));
-        copy(g, "pe", n, e, xh, 0, xw, pe, 0, e);
+        copy("pe", n, e, xh, 0, xw, pe, 0, e);
         for (int b = 0; b < images; b++) {
             // the shape code of image b beside each of its points: source stride 0
-            copy(g, "code" + b, pointsPerImage, s, xh, b * pointsPerImage * xw + e, xw, shape, b * s, 0);
+            copy("code" + b, pointsPerImage, s, xh, b * pointsPerImage * xw + e, xw, shape, b * s, 0);
         }
         for (int l = 0; l < layers; l++) {
             String name = NerfMlp.trunkName(l);
@@ -198,21 +202,21 @@ public final class DeviceNerfMlpStep implements AutoCloseable {
             Act input = l == 0 ? new Act(xh, 0, xw) : l == skipLayer ? new Act(xh, 0, xw) : act[l - 1];
             int k = l == 0 ? in : l == skipLayer ? xw : w;
             // h_l = relu(input W^T + b), W (w, k) row-major
-            gemm(g, "fwd" + l, n, w, k, input.buf, input.off, input.ld, 1, params, wo, 1, k, act[l].buf, act[l].off, act[l].ld, false);
-            bias(g, "act" + l, n, w, act[l].buf, act[l].off, act[l].ld, bo, relu);
+            gemm("fwd" + l, n, w, k, input.buf, input.off, input.ld, 1, params, wo, 1, k, act[l].buf, act[l].off, act[l].ld, false);
+            bias("act" + l, n, w, act[l].buf, act[l].off, act[l].ld, bo, relu);
         }
         Act last = act[layers - 1];
-        gemm(g, "density", n, 1, w, last.buf, last.off, last.ld, 1, params, densityW, 1, w, out, 0, ow, false);
-        bias(g, "densityAct", n, 1, out, 0, ow, densityB, relu);
-        gemm(g, "rgb0", n, w, w, last.buf, last.off, last.ld, 1, params, rgb0W, 1, w, r0a, 0, r1In, false);
-        bias(g, "rgb0Bias", n, w, r0a, 0, r1In, rgb0B, none);
+        gemm("density", n, 1, w, last.buf, last.off, last.ld, 1, params, densityW, 1, w, out, 0, ow, false);
+        bias("densityAct", n, 1, out, 0, ow, densityB, relu);
+        gemm("rgb0", n, w, w, last.buf, last.off, last.ld, 1, params, rgb0W, 1, w, r0a, 0, r1In, false);
+        bias("rgb0Bias", n, w, r0a, 0, r1In, rgb0B, none);
         for (int b = 0; b < images; b++) {
-            copy(g, "appearance" + b, pointsPerImage, a, r0a, b * pointsPerImage * r1In + w, r1In, appearance, b * a, 0);
+            copy("appearance" + b, pointsPerImage, a, r0a, b * pointsPerImage * r1In + w, r1In, appearance, b * a, 0);
         }
-        gemm(g, "rgb1", n, hw, r1In, r0a, 0, r1In, 1, params, rgb1W, 1, r1In, r1, 0, hw, false);
-        bias(g, "rgb1Act", n, hw, r1, 0, hw, rgb1B, relu);
-        gemm(g, "rgb2", n, f, hw, r1, 0, hw, 1, params, rgb2W, 1, hw, out, 1, ow, false);
-        bias(g, "rgb2Bias", n, f, out, 1, ow, rgb2B, none);
+        gemm("rgb1", n, hw, r1In, r0a, 0, r1In, 1, params, rgb1W, 1, r1In, r1, 0, hw, false);
+        bias("rgb1Act", n, hw, r1, 0, hw, rgb1B, relu);
+        gemm("rgb2", n, f, hw, r1, 0, hw, 1, params, rgb2W, 1, hw, out, 1, ow, false);
+        bias("rgb2Bias", n, f, out, 1, ow, rgb2B, none);
         IntArray pMse = constant(n * ow);
         FloatArray lossBuf = loss;
         FloatArray targetBuf = target;
@@ -220,23 +224,23 @@ public final class DeviceNerfMlpStep implements AutoCloseable {
         task("mseGradient", n * ow, gr -> gr.task("mseGradient", TornadoKernels::mseGradient, ctx, pMse, dOut, out, targetBuf));
         // ---- backward (the order of NerfMlp.backwardPlain)
         // RGB_layer_2 (no activation): dW += df^T r1, db += colsum(df), dR1 = df W
-        gemm(g, "dRgb2W", f, hw, n, dOut, 1, 1, ow, r1, 0, hw, 1, grads, rgb2W, hw, true);
-        colsum(g, "dRgb2B", f, dOut, 1, ow, rgb2B);
-        gemm(g, "dR1", n, hw, f, dOut, 1, ow, 1, params, rgb2W, hw, 1, dR1Raw, 0, hw, false);
-        actBackInto(g, "rgb1ActBack", n, hw, dR1, 0, hw, dR1Raw, 0, hw, r1, 0, hw);
-        gemm(g, "dRgb1W", hw, r1In, n, dR1, 0, 1, hw, r0a, 0, r1In, 1, grads, rgb1W, r1In, true);
-        colsum(g, "dRgb1B", hw, dR1, 0, hw, rgb1B);
+        gemm("dRgb2W", f, hw, n, dOut, 1, 1, ow, r1, 0, hw, 1, grads, rgb2W, hw, true);
+        colsum("dRgb2B", f, dOut, 1, ow, rgb2B);
+        gemm("dR1", n, hw, f, dOut, 1, ow, 1, params, rgb2W, hw, 1, dR1Raw, 0, hw, false);
+        actBackInto("rgb1ActBack", n, hw, dR1, 0, hw, dR1Raw, 0, hw, r1, 0, hw);
+        gemm("dRgb1W", hw, r1In, n, dR1, 0, 1, hw, r0a, 0, r1In, 1, grads, rgb1W, r1In, true);
+        colsum("dRgb1B", hw, dR1, 0, hw, rgb1B);
         // dr0 = dR1 W1[:, :w] (the appearance columns' gradient is not needed)
-        gemm(g, "dR0", n, w, hw, dR1, 0, hw, 1, params, rgb1W, r1In, 1, dHb, 0, w, false);
-        gemm(g, "dRgb0W", w, w, n, dHb, 0, 1, w, last.buf, last.off, last.ld, 1, grads, rgb0W, w, true);
-        colsum(g, "dRgb0B", w, dHb, 0, w, rgb0B);
+        gemm("dR0", n, w, hw, dR1, 0, hw, 1, params, rgb1W, r1In, 1, dHb, 0, w, false);
+        gemm("dRgb0W", w, w, n, dHb, 0, 1, w, last.buf, last.off, last.ld, 1, grads, rgb0W, w, true);
+        colsum("dRgb0B", w, dHb, 0, w, rgb0B);
         // density: dSig = dOut[:, 0] * relu'(sigma)
-        actBackInto(g, "densityActBack", n, 1, dSig, 0, 1, dOut, 0, ow, out, 0, ow);
-        gemm(g, "dDensityW", 1, w, n, dSig, 0, 1, 1, last.buf, last.off, last.ld, 1, grads, densityW, w, true);
-        colsum(g, "dDensityB", 1, dSig, 0, 1, densityB);
+        actBackInto("densityActBack", n, 1, dSig, 0, 1, dOut, 0, ow, out, 0, ow);
+        gemm("dDensityW", 1, w, n, dSig, 0, 1, 1, last.buf, last.off, last.ld, 1, grads, densityW, w, true);
+        colsum("dDensityB", 1, dSig, 0, 1, densityB);
         // dh_last = dr0 W0 + dSig wd
-        gemm(g, "dLast", n, w, w, dHb, 0, w, 1, params, rgb0W, w, 1, dHa, 0, w, false);
-        gemm(g, "dLastDensity", n, w, 1, dSig, 0, 1, 1, params, densityW, w, 1, dHa, 0, w, true);
+        gemm("dLast", n, w, w, dHb, 0, w, 1, params, rgb0W, w, 1, dHa, 0, w, false);
+        gemm("dLastDensity", n, w, 1, dSig, 0, 1, 1, params, densityW, w, 1, dHa, 0, w, true);
         // dh of the current layer's output lives in dHa; dZ = dh * relu'(h) in its own buffer (TornadoVM's
         // dependency analysis wants a task's inputs and outputs to be distinct objects), then dh_{l-1} = dZ W.
         for (int l = layers - 1; l >= 0; l--) {
@@ -245,13 +249,13 @@ public final class DeviceNerfMlpStep implements AutoCloseable {
             int bo = layout.offset(name + ".bias");
             int k = l == 0 ? in : l == skipLayer ? xw : w;
             Act input = l == 0 || l == skipLayer ? new Act(xh, 0, xw) : act[l - 1];
-            actBackInto(g, "back" + l, n, w, dZ, 0, w, dHa, 0, w, act[l].buf, act[l].off, act[l].ld);
-            gemm(g, "dW" + l, w, k, n, dZ, 0, 1, w, input.buf, input.off, input.ld, 1, grads, wo, k, true);
-            colsum(g, "dB" + l, w, dZ, 0, w, bo);
+            actBackInto("back" + l, n, w, dZ, 0, w, dHa, 0, w, act[l].buf, act[l].off, act[l].ld);
+            gemm("dW" + l, w, k, n, dZ, 0, 1, w, input.buf, input.off, input.ld, 1, grads, wo, k, true);
+            colsum("dB" + l, w, dZ, 0, w, bo);
             if (l > 0) {
                 // only the h columns of the skip layer's [X, h]
                 int hOff = l == skipLayer ? in : 0;
-                gemm(g, "dH" + l, n, w, w, dZ, 0, w, 1, params, wo + hOff, k, 1, dHa, 0, w, false);
+                gemm("dH" + l, n, w, w, dZ, 0, w, 1, params, wo + hOff, k, 1, dHa, 0, w, false);
             }
         }
         IntArray pAdam = constant(0, size);
@@ -262,8 +266,8 @@ public final class DeviceNerfMlpStep implements AutoCloseable {
         task("adam", size, gr -> gr.task("adam", TornadoKernels::adam, ctx, pAdam, hy, pr, gr0, mm, vv));
 
         // Transfers: constants, parameters, moments and activations once; the batch every step.
-        java.util.List<Object> once = new java.util.ArrayList<>(constants);
-        java.util.Collections.addAll(once, params, grads, m, v, xh, out, r0a, r1, dOut, dR1Raw, dR1, dZ, dSig, dHa, dHb, loss);
+        List<Object> once = new ArrayList<>(constants);
+        Collections.addAll(once, params, grads, m, v, xh, out, r0a, r1, dOut, dR1Raw, dR1, dZ, dSig, dHa, dHb, loss);
         for (int l = 0; l < layers; l++) {
             if (l != skip) {
                 once.add(h[l]);
@@ -272,7 +276,7 @@ public final class DeviceNerfMlpStep implements AutoCloseable {
         TaskGraph full = new TaskGraph(graphName)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, once.toArray())
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, pe, shape, appearance, target, hyper);
-        for (java.util.function.Consumer<TaskGraph> t : pending) {
+        for (Consumer<TaskGraph> t : pending) {
             t.accept(full);
         }
         full.transferToHost(DataTransferMode.EVERY_EXECUTION, loss)
@@ -285,10 +289,10 @@ public final class DeviceNerfMlpStep implements AutoCloseable {
 
     // ---------------------------------------------------------------- building the graph
 
-    private final java.util.List<java.util.function.Consumer<TaskGraph>> pending = new java.util.ArrayList<>();
+    private final List<Consumer<TaskGraph>> pending = new ArrayList<>();
 
     /** Records a task over {@code total} work-items (1D, rounded up to the work-group size). */
-    private void task(String id, int total, java.util.function.Consumer<TaskGraph> add) {
+    private void task(String id, int total, Consumer<TaskGraph> add) {
         pending.add(add);
         WorkerGrid1D w = new WorkerGrid1D(TornadoVmBackend.grid(total));
         w.setLocalWork(TornadoVmBackend.LOCAL, 1, 1);
@@ -303,7 +307,7 @@ public final class DeviceNerfMlpStep implements AutoCloseable {
     }
 
     /** {@code C[i,j] (+)= sum_q A(i,q) B(q,j)} in the strides of {@link TornadoKernels#gemm}. */
-    private void gemm(TaskGraph unused, String id, int rows, int cols, int k, FloatArray a, int aOff, int aRow, int aDepth,
+    private void gemm(String id, int rows, int cols, int k, FloatArray a, int aOff, int aRow, int aDepth,
                       FloatArray b, int bOff, int bDepth, int bCol, FloatArray c, int cOff, int ldc, boolean acc) {
         IntArray p = constant(rows, cols, k, aOff, aRow, aDepth, bOff, bDepth, bCol, cOff, ldc, acc ? 1 : 0);
         KernelContext ctx = context;
@@ -320,7 +324,7 @@ public final class DeviceNerfMlpStep implements AutoCloseable {
     }
 
     /** {@code y = act(y + bias)} over a {@code (rows, cols)} block, one bias row at {@code params[biasOff]}. */
-    private void bias(TaskGraph unused, String id, int rows, int cols, FloatArray y, int yOff, int ldy, int biasOff, int act) {
+    private void bias(String id, int rows, int cols, FloatArray y, int yOff, int ldy, int biasOff, int act) {
         IntArray p = constant(rows, cols, yOff, ldy, 1, biasOff, 0, rows, act);
         KernelContext ctx = context;
         FloatArray prm = params;
@@ -328,7 +332,7 @@ public final class DeviceNerfMlpStep implements AutoCloseable {
     }
 
     /** {@code dx = dy * relu'(y)}. */
-    private void actBackInto(TaskGraph unused, String id, int rows, int cols, FloatArray dx, int dxOff, int lddx,
+    private void actBackInto(String id, int rows, int cols, FloatArray dx, int dxOff, int lddx,
                              FloatArray dy, int dyOff, int lddy, FloatArray y, int yOff, int ldy) {
         IntArray p = constant(rows, cols, dxOff, lddx, dyOff, lddy, yOff, ldy, Activation.RELU.code);
         KernelContext ctx = context;
@@ -336,7 +340,7 @@ public final class DeviceNerfMlpStep implements AutoCloseable {
     }
 
     /** {@code grads[outOff + c] += sum over the n rows of d[dOff + r*ldd + c]}. */
-    private void colsum(TaskGraph unused, String id, int cols, FloatArray d, int dOff, int ldd, int outOff) {
+    private void colsum(String id, int cols, FloatArray d, int dOff, int ldd, int outOff) {
         IntArray p = constant(1, cols, n, outOff, dOff, ldd, 1);
         KernelContext ctx = context;
         FloatArray gr0 = grads;
@@ -344,7 +348,7 @@ public final class DeviceNerfMlpStep implements AutoCloseable {
     }
 
     /** {@code dst[r, c] = src[r, c]} with the given offsets and leading dimensions (ldsrc 0 broadcasts a row). */
-    private void copy(TaskGraph unused, String id, int rows, int cols, FloatArray dst, int dstOff, int lddst,
+    private void copy(String id, int rows, int cols, FloatArray dst, int dstOff, int lddst,
                       FloatArray src, int srcOff, int ldsrc) {
         IntArray p = constant(rows, cols, dstOff, lddst, srcOff, ldsrc, 0);
         KernelContext ctx = context;
