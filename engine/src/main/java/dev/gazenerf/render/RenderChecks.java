@@ -4,7 +4,8 @@ import dev.gazenerf.backend.Checks;
 
 /**
  * Argument checks of the render kernels, shared by every implementation and run once per public call.
- * A failure throws {@link IllegalArgumentException} naming the op and the argument.
+ * A failure throws {@link IllegalArgumentException} naming the op and the argument. Public so that the render
+ * kernels of the optional module {@code engine-tornadovm} check their arguments exactly as these do.
  */
 public final class RenderChecks {
     private RenderChecks() {

@@ -14,8 +14,10 @@ import dev.gazenerf.backend.Backend;
  * ({@code point = ray*S + s}), so the MLP's output feeds {@link #compositeForward} directly.
  *
  * <p>Implementations: {@link ScalarRenderKernels} (the specification, plain loops),
- * {@link ParallelRenderKernels} (CPU threads, Vector API where it pays, deterministic) and
- * {@link OpenClRenderKernels} (Aparapi kernels on the {@code opencl} backend's device). Both call the
+ * {@link ParallelRenderKernels} (CPU threads, Vector API where it pays, deterministic),
+ * {@link OpenClRenderKernels} (Aparapi kernels on the {@code opencl} backend's device) and, in the optional
+ * module {@code engine-tornadovm}, {@code TornadoVmRenderKernels} (TornadoVM kernels over off-heap arrays, which
+ * transcribe the per-ray / per-pixel loops of {@link RenderMath} and call its scalar helpers). Both call the
  * per-ray / per-pixel helpers of {@link RenderMath}, so apart from the vectorized channel loops the two
  * agree bit for bit. Every method checks its arguments once and throws {@link IllegalArgumentException}
  * naming the op and the argument. Outputs never alias inputs unless a method says so. "{@code (+)=}"
