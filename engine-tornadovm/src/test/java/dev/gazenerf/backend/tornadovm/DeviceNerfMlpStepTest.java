@@ -52,7 +52,7 @@ class DeviceNerfMlpStepTest {
     }
 
     /** The scalar reference: plain forward, host MSE, plain backward, Adam. Returns the loss before the update. */
-    private static float referenceStep(NerfMlp mlp, NerfMlp.Workspace ws, Backend be, float[] params, float[] grads,
+    static float referenceStep(NerfMlp mlp, NerfMlp.Workspace ws, Backend be, float[] params, float[] grads,
                                        float[] m, float[] v, int step, float[] pe, float[] shape, float[] app,
                                        float[] target, int images, int points) {
         NerfMlpConfig c = mlp.config();
