@@ -391,13 +391,22 @@ public final class TornadoRenderOps {
             int ox = id % (2 * width);
             int oy = (id / (2 * width)) % (2 * height);
             int n = id / (4 * height * width);
-            int y0 = RenderMath.bilinearIndex(oy, height);
-            int y1 = RenderMath.bilinearUpper(oy, height);
-            float ly1 = RenderMath.bilinearLambda(oy, height);
+            // RenderMath.bilinearIndex / bilinearUpper / bilinearLambda written out (the same float expressions):
+            // with six helper calls in one kernel TornadoVM 5.2.0 intermittently failed to build this kernel
+            // (a hang in its callee analysis, once an OpenCL build error), see the README.
+            float sy = 0.5f * (oy + 0.5f) - 0.5f;
+            sy = sy < 0f ? 0f : sy;
+            int iy = (int) sy;
+            int y0 = iy < height - 1 ? iy : height - 1;
+            int y1 = iy < height - 1 ? iy + 1 : height - 1;
+            float ly1 = sy - y0;
             float ly0 = 1f - ly1;
-            int x0 = RenderMath.bilinearIndex(ox, width);
-            int x1 = RenderMath.bilinearUpper(ox, width);
-            float lx1 = RenderMath.bilinearLambda(ox, width);
+            float sx = 0.5f * (ox + 0.5f) - 0.5f;
+            sx = sx < 0f ? 0f : sx;
+            int ix = (int) sx;
+            int x0 = ix < width - 1 ? ix : width - 1;
+            int x1 = ix < width - 1 ? ix + 1 : width - 1;
+            float lx1 = sx - x0;
             float lx0 = 1f - lx1;
             int base = n * height * width;
             int i00 = (base + y0 * width + x0) * channels;
