@@ -14,10 +14,9 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * over {@code FloatArray} (the per-ray and per-pixel helpers of {@link RenderMath} take {@code float[]}, which
  * a TornadoVM kernel over off-heap arrays cannot pass them), with the same loop orders and the same float
  * expressions; the scalar leaf helpers of {@link RenderMath} ({@link RenderMath#alphaFromExp},
- * {@link RenderMath#maxGradA}, {@link RenderMath#bilinearIndex}, {@link RenderMath#bilinearUpper},
- * {@link RenderMath#bilinearLambda}, {@link RenderMath#bilinearTapWeight}, {@link RenderMath#reflect},
+ * {@link RenderMath#maxGradA}, {@link RenderMath#bilinearTapWeight}, {@link RenderMath#reflect},
  * {@link RenderMath#blurTap}, {@link RenderMath#blurAdjointWeight}, {@link RenderMath#firstRayOfPixel}) are
- * called as they are. The differences from scalar are the device's rounding (fused multiply-add, its exp)
+ * called as they are (the upsampling writes {@code bilinearIndex/Upper/Lambda} out, see there). The differences from scalar are the device's rounding (fused multiply-add, its exp)
  * and, in the rotation's angle gradient, per-block partial sums stored as float (scalar keeps them in double).
  *
  * <p>All buffers start at the operand's offset (the host copies spans), so the kernels see offset 0; sizes
