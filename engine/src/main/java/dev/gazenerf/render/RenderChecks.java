@@ -4,14 +4,15 @@ import dev.gazenerf.backend.Checks;
 
 /**
  * Argument checks of the render kernels, shared by every implementation and run once per public call.
- * A failure throws {@link IllegalArgumentException} naming the op and the argument.
+ * A failure throws {@link IllegalArgumentException} naming the op and the argument. Public so that the render
+ * kernels of the optional module {@code engine-tornadovm} check their arguments exactly as these do.
  */
-final class RenderChecks {
+public final class RenderChecks {
     private RenderChecks() {
     }
 
     /** Compositing's shared arguments; for a backward op, merged and depth are dMerged and dDepth. */
-    static void composite(String op, float[] merged, int mergedOff, float[] depth, float[] bgAlpha, int rayOff,
+    public static void composite(String op, float[] merged, int mergedOff, float[] depth, float[] bgAlpha, int rayOff,
                           float[] alpha, float[] trans, int cacheOff, float[] sigma, int sigmaOff,
                           float[] feat, int featOff, int ldf, float[] delta, float[] tvals, int sampleOff, float[] bg,
                           int rays, int samples, int channels, int pixels, int firstPixel) {
@@ -38,7 +39,7 @@ final class RenderChecks {
         Checks.matrix(op, "bg", bg, 0, channels, pixels, channels);
     }
 
-    static void rotate(String op, float[] out, float[] in, float[] angles, int images, int pixels, int channels) {
+    public static void rotate(String op, float[] out, float[] in, float[] angles, int images, int pixels, int channels) {
         Checks.size(op, "images", images);
         Checks.size(op, "pixels", pixels);
         Checks.positive(op, "channels", channels);
@@ -50,7 +51,7 @@ final class RenderChecks {
         Checks.vector(op, "angles", angles, 0, images * 2);
     }
 
-    static void elementwise(String op, int n, String[] names, float[]... arrays) {
+    public static void elementwise(String op, int n, String[] names, float[]... arrays) {
         Checks.size(op, "n", n);
         for (int i = 0; i < arrays.length; i++) {
             Checks.vector(op, names[i], arrays[i], 0, n);
@@ -58,7 +59,7 @@ final class RenderChecks {
     }
 
     /** Checks a channels-last map {@code (images, height, width, channels)} at offset 0. */
-    static void map(String op, String arg, float[] buf, int images, int height, int width, int channels) {
+    public static void map(String op, String arg, float[] buf, int images, int height, int width, int channels) {
         Checks.size(op, "images", images);
         Checks.positive(op, "height", height);
         Checks.positive(op, "width", width);
@@ -66,7 +67,7 @@ final class RenderChecks {
         Checks.matrix(op, arg, buf, 0, channels, images * height * width, channels);
     }
 
-    static void blurSize(String op, int height, int width) {
+    public static void blurSize(String op, int height, int width) {
         if (height < 2 || width < 2) {
             throw new IllegalArgumentException(op + ": the reflect border needs height and width >= 2, got "
                     + height + " x " + width);

@@ -14,8 +14,10 @@ import dev.gazenerf.backend.Backend;
  * ({@code point = ray*S + s}), so the MLP's output feeds {@link #compositeForward} directly.
  *
  * <p>Implementations: {@link ScalarRenderKernels} (the specification, plain loops),
- * {@link ParallelRenderKernels} (CPU threads, Vector API where it pays, deterministic) and
- * {@link OpenClRenderKernels} (Aparapi kernels on the {@code opencl} backend's device). Both call the
+ * {@link ParallelRenderKernels} (CPU threads, Vector API where it pays, deterministic),
+ * {@link OpenClRenderKernels} (Aparapi kernels on the {@code opencl} backend's device) and, in the optional
+ * module {@code engine-tornadovm}, {@code TornadoVmRenderKernels} (TornadoVM kernels over off-heap arrays, which
+ * transcribe the per-ray / per-pixel loops of {@link RenderMath} and call its scalar helpers). Both call the
  * per-ray / per-pixel helpers of {@link RenderMath}, so apart from the vectorized channel loops the two
  * agree bit for bit. Every method checks its arguments once and throws {@link IllegalArgumentException}
  * naming the op and the argument. Outputs never alias inputs unless a method says so. "{@code (+)=}"
@@ -33,7 +35,9 @@ public interface RenderKernels extends AutoCloseable {
     /**
      * The kernels that go with a backend: {@code scalar} gets {@link ScalarRenderKernels}, {@code vector}
      * gets {@link ParallelRenderKernels} (with the backend's thread count, {@code gazenerf.threads});
-     * {@code opencl} gets {@link OpenClRenderKernels} on the backend's device. Never a silent fallback.
+     * {@code opencl} gets {@link OpenClRenderKernels} on the backend's device; {@code tornadovm} gets
+     * {@code dev.gazenerf.backend.tornadovm.TornadoVmRenderKernels} (module {@code engine-tornadovm}, loaded by
+     * name) on that backend's device. Never a silent fallback.
      */
     static RenderKernels forBackend(Backend backend) {
         if (backend == null) {
@@ -51,8 +55,26 @@ public interface RenderKernels extends AutoCloseable {
                             + backend.getClass().getName() + ", not dev.gazenerf.backend.OpenClBackend");
                 }
                 return new OpenClRenderKernels((dev.gazenerf.backend.OpenClBackend) backend);
+            case "tornadovm":
+                return tornadoVm(backend);
             default:
                 throw new IllegalArgumentException("RenderKernels.forBackend: unknown backend '" + n + "'");
+        }
+    }
+
+    /** The TornadoVM render kernels of the optional module {@code engine-tornadovm}, loaded by name. */
+    private static RenderKernels tornadoVm(Backend backend) {
+        String cls = "dev.gazenerf.backend.tornadovm.TornadoVmRenderKernels";
+        try {
+            return (RenderKernels) Class.forName(cls).getConstructor(Backend.class).newInstance(backend);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException("RenderKernels.forBackend: " + cls + " failed to start: " + e.getCause(), e.getCause());
+        } catch (ReflectiveOperationException | LinkageError e) {
+            throw new IllegalStateException("RenderKernels.forBackend: backend 'tornadovm' needs " + cls
+                    + " (module engine-tornadovm) on the class path: " + e, e);
         }
     }
 

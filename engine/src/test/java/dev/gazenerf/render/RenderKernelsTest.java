@@ -55,6 +55,15 @@ class RenderKernelsTest {
     }
 
     @Test
+    void tornadoVmNeedsItsModuleAndSaysSo() {
+        // engine-tornadovm is not on this module's class path: a clear error, never other kernels
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> RenderKernels.forBackend(named("tornadovm")));
+        assertTrue(e.getMessage().contains("engine-tornadovm") && e.getMessage().contains("TornadoVmRenderKernels"),
+                e.getMessage());
+    }
+
+    @Test
     void unknownOrNullBackendsAreRejected() {
         assertThrows(IllegalArgumentException.class, () -> RenderKernels.forBackend(named("cuda")));
         assertThrows(IllegalArgumentException.class, () -> RenderKernels.forBackend(null));

@@ -140,6 +140,21 @@ public final class TornadoVmBackend implements Backend {
         return launches;
     }
 
+    /**
+     * Launches so far of the kernel plan of that name (a {@link TornadoKernels} or {@link TornadoRenderOps}
+     * kernel, e.g. {@code "gemm"}, {@code "compositeForward"}); 0 for a name without a plan. The tests use it to
+     * show which parts of a training step ran on the device.
+     */
+    public synchronized long launches(String kernel) {
+        long n = 0;
+        for (OpPlan op : plans) {
+            if (op.name.equals(kernel)) {
+                n += op.count;
+            }
+        }
+        return n;
+    }
+
     /** Whether this backend records device kernel times. */
     public boolean profiling() {
         return profile;
@@ -392,11 +407,15 @@ public final class TornadoVmBackend implements Backend {
 
     /** Adds one kernel's task to a graph, given its parameter array, hyper-parameters and buffers. */
     @FunctionalInterface
-    private interface TaskAdder {
+    interface TaskAdder {
         TaskGraph add(TaskGraph graph, String taskId, IntArray p, FloatArray hyper, FloatArray[] buffers);
     }
 
-    private OpPlan plan(String name, int nParams, boolean hyper, int nBuffers, int[] outputs, TaskAdder adder) {
+    /**
+     * A new kernel plan on this backend's device (also used by {@link TornadoVmRenderKernels}, so that its
+     * launches and device time count with the backend's and close with it).
+     */
+    OpPlan plan(String name, int nParams, boolean hyper, int nBuffers, int[] outputs, TaskAdder adder) {
         OpPlan op = new OpPlan(name, nParams, hyper, nBuffers, outputs, adder);
         plans.add(op);
         return op;
@@ -406,7 +425,7 @@ public final class TornadoVmBackend implements Backend {
      * One kernel's task graph and execution plan, with its off-heap buffers (capacities grow by doubling; a
      * growth rebuilds the graph, which recompiles the kernel) and its launch grid.
      */
-    private final class OpPlan {
+    final class OpPlan {
         final String name;
         final IntArray p;
         final FloatArray hyper;
@@ -416,6 +435,7 @@ public final class TornadoVmBackend implements Backend {
         final WorkerGrid workers;
         TornadoExecutionPlan plan;
         int generation;
+        long count;
 
         OpPlan(String name, int nParams, boolean hasHyper, int nBuffers, int[] outputs, TaskAdder adder) {
             this.name = name;
@@ -498,6 +518,7 @@ public final class TornadoVmBackend implements Backend {
         private void execute() {
             TornadoExecutionResult result = plan.execute();
             launches++;
+            count++;
             if (profile) {
                 kernelNanos += result.getProfilerResult().getDeviceKernelTime();
             }
