@@ -7,13 +7,9 @@ import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
-import uk.ac.manchester.tornado.api.TornadoExecutionResult;
 import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.WorkerGrid2D;
-import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
-import uk.ac.manchester.tornado.api.enums.ProfilerMode;
-import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
@@ -37,20 +33,13 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * </pre>
  * The loss returned by {@link #step} is that of the parameters before the step's update.
  */
-public final class DeviceMlpStep implements AutoCloseable {
+public final class DeviceMlpStep extends ResidentStep {
     private static int instances;
 
     private final int batch;
     private final int in;
     private final int hidden;
     private final int out;
-    private final float lr;
-    private final float beta1;
-    private final float beta2;
-    private final float eps;
-    private final boolean profile;
-    private final boolean tiled;
-    private final TornadoDevice device;
     private final String graphName;
     private final KernelContext context = new KernelContext();
     private final GridScheduler scheduler = new GridScheduler();
@@ -68,12 +57,6 @@ public final class DeviceMlpStep implements AutoCloseable {
     private final FloatArray dh;       // (batch, hidden)  dhRaw * act'(h)
     private final FloatArray loss;     // (1)
     private final FloatArray hyper;    // (5)  Adam: beta1, beta2, eps, stepSize, sqrtBias2
-    private final TornadoExecutionPlan plan;
-    private TornadoExecutionResult lastResult;
-    private int step;
-    private long kernelNanos;
-    private long lastBytesIn;
-    private long lastBytesOut;
 
     /** The named parameter slices of the MLP, in the order they sit in the flat buffer. */
     public static ParamLayout layout(int in, int hidden, int out) {
@@ -115,18 +98,11 @@ public final class DeviceMlpStep implements AutoCloseable {
         }
         // Before super(), so before the field initialisers touch a TornadoVM class that may be missing.
         TornadoVmRuntime.requireDeviceOnly();
-        super();
-        this.device = TornadoVmRuntime.selectDevice();
-        this.tiled = tiledGemm != null ? tiledGemm : TornadoVmRuntime.tiledGemmByDefault(device);
+        super("DeviceMlpStep", tiledGemm, lr, beta1, beta2, eps, profile);
         this.batch = batch;
         this.in = in;
         this.hidden = hidden;
         this.out = out;
-        this.lr = lr;
-        this.beta1 = beta1;
-        this.beta2 = beta2;
-        this.eps = eps;
-        this.profile = profile;
         synchronized (DeviceMlpStep.class) {
             this.graphName = "gazenerfMlpStep" + (instances++);
         }
@@ -195,10 +171,7 @@ public final class DeviceMlpStep implements AutoCloseable {
         grid("act1Backward", batch * hidden);
         grid("db1", hidden);
         grid("adam", n);
-        plan = new TornadoExecutionPlan(g.snapshot()).withDevice(device).withGridScheduler(scheduler);
-        if (profile) {
-            plan.withProfiler(ProfilerMode.SILENT);
-        }
+        attach(g, scheduler, params, grads, hyper, loss);
     }
 
     /**
@@ -210,71 +183,7 @@ public final class DeviceMlpStep implements AutoCloseable {
         Checks.vector("DeviceMlpStep.step", "t", t, 0, batch * out);
         TornadoVmBackend.copyIn(xBatch, 0, batch * in, x);
         TornadoVmBackend.copyIn(t, 0, batch * out, target);
-        step++;
-        TornadoVmBackend.setAdamHyper(hyper, lr, beta1, beta2, eps, step);
-        TornadoExecutionResult result = plan.execute();
-        if (profile) {
-            kernelNanos += result.getProfilerResult().getDeviceKernelTime();
-            lastBytesIn = result.getProfilerResult().getTotalBytesCopyIn();
-            lastBytesOut = result.getProfilerResult().getTotalBytesCopyOut();
-        }
-        lastResult = result;
-        return loss.get(0);
-    }
-
-    /** Downloads the current parameters (in {@link #layout} order) into {@code dst}; needs one {@link #step} first. */
-    public void readParams(float[] dst) {
-        read(params, dst, "params");
-    }
-
-    /** Downloads the gradients of the last step (in {@link #layout} order) into {@code dst}. */
-    public void readGradients(float[] dst) {
-        read(grads, dst, "grads");
-    }
-
-    private void read(FloatArray src, float[] dst, String what) {
-        if (lastResult == null) {
-            throw new IllegalStateException("DeviceMlpStep: no step has run, the device holds no " + what + " yet");
-        }
-        Checks.vector("DeviceMlpStep.read", "dst", dst, 0, src.getSize());
-        lastResult.transferToHost(src);
-        TornadoVmBackend.copyOut(src, dst, 0, src.getSize());
-    }
-
-    /** Steps taken so far (Adam's t of the last step). */
-    public int steps() {
-        return step;
-    }
-
-    /** Total device kernel time of all steps, in nanoseconds (0 unless profiling). */
-    public long deviceKernelNanos() {
-        return kernelNanos;
-    }
-
-    /** Bytes copied host to device by the last step, as TornadoVM's profiler counts them (0 unless profiling). */
-    public long lastStepBytesIn() {
-        return lastBytesIn;
-    }
-
-    /** Bytes copied device to host by the last step, as TornadoVM's profiler counts them (0 unless profiling). */
-    public long lastStepBytesOut() {
-        return lastBytesOut;
-    }
-
-    /** What runs the graph, for logs. */
-    public String device() {
-        return "TornadoVM " + TornadoVmRuntime.VERSION + ": " + device.getTornadoVMBackend() + " " + TornadoVmRuntime.describe(device)
-                + (tiled ? ", tiled gemm" : "");
-    }
-
-    @Override
-    public void close() {
-        try {
-            plan.freeDeviceMemory();
-            plan.close();
-        } catch (TornadoExecutionPlanException e) {
-            throw new IllegalStateException("DeviceMlpStep: releasing the plan failed: " + e, e);
-        }
+        return execute();
     }
 
     /** Adds a gemm task producing a {@code (rows, cols)} C with the chosen kernel, and its launch grid. */

@@ -14,13 +14,9 @@ import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
-import uk.ac.manchester.tornado.api.TornadoExecutionResult;
 import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.WorkerGrid2D;
-import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
-import uk.ac.manchester.tornado.api.enums.ProfilerMode;
-import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
@@ -44,7 +40,7 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * encoded points, a stand-in loss on the MLP's outputs; the whole GazeNeRF step around it, rays, compositing,
  * renderer, is not in this graph.)
  */
-public final class DeviceNerfMlpStep implements AutoCloseable {
+public final class DeviceNerfMlpStep extends ResidentStep {
     /**
      * TornadoVM's bytecode buffer for one task graph ({@code tornado.tvm.maxbytecodesize}, 4,096 bytes by default)
      * overflows with this graph's 76+ tasks; the JVM must be started with at least this much.
@@ -56,13 +52,6 @@ public final class DeviceNerfMlpStep implements AutoCloseable {
     private final int images;
     private final int pointsPerImage;
     private final int n;
-    private final float lr;
-    private final float beta1;
-    private final float beta2;
-    private final float eps;
-    private final boolean profile;
-    private final boolean tiled;
-    private final TornadoDevice device;
     private final String graphName;
     private final KernelContext context = new KernelContext();
     private final GridScheduler scheduler = new GridScheduler();
@@ -79,12 +68,6 @@ public final class DeviceNerfMlpStep implements AutoCloseable {
     private final FloatArray target;    // (N, 1 + F)      uploaded every step
     private final FloatArray hyper;     // (5)             uploaded every step
     private final FloatArray loss;      // (1)             downloaded every step
-    private final TornadoExecutionPlan plan;
-    private TornadoExecutionResult lastResult;
-    private int step;
-    private long kernelNanos;
-    private long lastBytesIn;
-    private long lastBytesOut;
 
     /** Where a layer's activations live: a buffer, the offset of row 0 and the leading dimension. */
     private record Act(FloatArray buf, int off, int ld) {
@@ -115,18 +98,11 @@ public final class DeviceNerfMlpStep implements AutoCloseable {
                     + MIN_BYTECODE_SIZE + " bytes, this JVM has " + bytecode + ": start java with -Dtornado.tvm.maxbytecodesize="
                     + MIN_BYTECODE_SIZE);
         }
-        super();
+        super("DeviceNerfMlpStep", tiledGemm, lr, beta1, beta2, eps, profile);
         this.cfg = mlp.config();
-        this.device = TornadoVmRuntime.selectDevice();
-        this.tiled = tiledGemm != null ? tiledGemm : TornadoVmRuntime.tiledGemmByDefault(device);
         this.images = images;
         this.pointsPerImage = pointsPerImage;
         this.n = images * pointsPerImage;
-        this.lr = lr;
-        this.beta1 = beta1;
-        this.beta2 = beta2;
-        this.eps = eps;
-        this.profile = profile;
         synchronized (DeviceNerfMlpStep.class) {
             this.graphName = "gazenerfNerfStep" + (instances++);
         }
@@ -281,10 +257,7 @@ public final class DeviceNerfMlpStep implements AutoCloseable {
         }
         full.transferToHost(DataTransferMode.EVERY_EXECUTION, loss)
                 .transferToHost(DataTransferMode.UNDER_DEMAND, params, grads);
-        plan = new TornadoExecutionPlan(full.snapshot()).withDevice(device).withGridScheduler(scheduler);
-        if (profile) {
-            plan.withProfiler(ProfilerMode.SILENT);
-        }
+        attach(full, scheduler, params, grads, hyper, loss);
     }
 
     // ---------------------------------------------------------------- building the graph
@@ -383,70 +356,6 @@ public final class DeviceNerfMlpStep implements AutoCloseable {
         TornadoVmBackend.copyIn(shapeCodes, 0, images * cfg.shapeCodeWidth(), shape);
         TornadoVmBackend.copyIn(appearanceCodes, 0, images * cfg.appearanceWidth(), appearance);
         TornadoVmBackend.copyIn(targets, 0, n * (1 + cfg.featureChannels()), target);
-        step++;
-        TornadoVmBackend.setAdamHyper(hyper, lr, beta1, beta2, eps, step);
-        TornadoExecutionResult result = plan.execute();
-        if (profile) {
-            kernelNanos += result.getProfilerResult().getDeviceKernelTime();
-            lastBytesIn = result.getProfilerResult().getTotalBytesCopyIn();
-            lastBytesOut = result.getProfilerResult().getTotalBytesCopyOut();
-        }
-        lastResult = result;
-        return loss.get(0);
-    }
-
-    /** Downloads the current parameters ({@link NerfMlp#layout()} order) into {@code dst}; needs one step first. */
-    public void readParams(float[] dst) {
-        read(params, dst, "params");
-    }
-
-    /** Downloads the gradients of the last step into {@code dst}. */
-    public void readGradients(float[] dst) {
-        read(grads, dst, "grads");
-    }
-
-    private void read(FloatArray src, float[] dst, String what) {
-        if (lastResult == null) {
-            throw new IllegalStateException("DeviceNerfMlpStep: no step has run, the device holds no " + what + " yet");
-        }
-        Checks.vector("DeviceNerfMlpStep.read", "dst", dst, 0, src.getSize());
-        lastResult.transferToHost(src);
-        TornadoVmBackend.copyOut(src, dst, 0, src.getSize());
-    }
-
-    /** Steps taken so far. */
-    public int steps() {
-        return step;
-    }
-
-    /** Total device kernel time of all steps, in nanoseconds (0 unless profiling). */
-    public long deviceKernelNanos() {
-        return kernelNanos;
-    }
-
-    /** Bytes copied host to device by the last step (TornadoVM's profiler; 0 unless profiling). */
-    public long lastStepBytesIn() {
-        return lastBytesIn;
-    }
-
-    /** Bytes copied device to host by the last step (TornadoVM's profiler; 0 unless profiling). */
-    public long lastStepBytesOut() {
-        return lastBytesOut;
-    }
-
-    /** What runs the graph, for logs. */
-    public String device() {
-        return "TornadoVM " + TornadoVmRuntime.VERSION + ": " + device.getTornadoVMBackend() + " " + TornadoVmRuntime.describe(device)
-                + (tiled ? ", tiled gemm" : "");
-    }
-
-    @Override
-    public void close() {
-        try {
-            plan.freeDeviceMemory();
-            plan.close();
-        } catch (TornadoExecutionPlanException e) {
-            throw new IllegalStateException("DeviceNerfMlpStep: releasing the plan failed: " + e, e);
-        }
+        return execute();
     }
 }
