@@ -180,18 +180,28 @@ public final class GazeNerfModel {
     }
 
     private void buildCodes(Workspace ws, float[] shape, float[] gaze, int images) {
+        buildCodes(shape, gaze, images, ws.faceCode, 0, ws.eyeCode, 0);
+    }
+
+    /**
+     * The per-image code rows of the two MLPs: {@code shape (images, shapeDims)} followed by the gaze (pitch, yaw)
+     * in the eye MLP's rows and, unless {@code gazeFreeFace}, in the face MLP's; rows of the MLPs' shape-code widths
+     * written from {@code faceOff} and {@code eyeOff} (the device step writes them into its input buffer).
+     */
+    public void buildCodes(float[] shape, float[] gaze, int images, float[] faceCode, int faceOff, float[] eyeCode,
+                           int eyeOff) {
         int sd = shapeDims();
         int fw = faceMlp.config().shapeCodeWidth();
         int ew = eyeMlp.config().shapeCodeWidth();
         for (int n = 0; n < images; n++) {
-            System.arraycopy(shape, n * sd, ws.faceCode, n * fw, sd);
-            System.arraycopy(shape, n * sd, ws.eyeCode, n * ew, sd);
+            System.arraycopy(shape, n * sd, faceCode, faceOff + n * fw, sd);
+            System.arraycopy(shape, n * sd, eyeCode, eyeOff + n * ew, sd);
             if (fw > sd) {
-                ws.faceCode[n * fw + sd] = gaze[2 * n];
-                ws.faceCode[n * fw + sd + 1] = gaze[2 * n + 1];
+                faceCode[faceOff + n * fw + sd] = gaze[2 * n];
+                faceCode[faceOff + n * fw + sd + 1] = gaze[2 * n + 1];
             }
-            ws.eyeCode[n * ew + sd] = gaze[2 * n];
-            ws.eyeCode[n * ew + sd + 1] = gaze[2 * n + 1];
+            eyeCode[eyeOff + n * ew + sd] = gaze[2 * n];
+            eyeCode[eyeOff + n * ew + sd + 1] = gaze[2 * n + 1];
         }
     }
 

@@ -111,26 +111,27 @@ final class DeviceLossStep implements AutoCloseable {
 
     /** Uploads the state's network parameters and Adam moments. */
     void push(ModelState state) {
-        float[][] m = new float[3][];
-        float[][] v = new float[3][];
-        for (int i = 0; i < 3; i++) {
-            Adam.Group g = state.adam().group(NET_GROUPS[i]);
-            m[i] = g.firstMoments();
-            v[i] = g.secondMoments();
-        }
-        step.load(new float[][] {state.params.face, state.params.eyes, state.params.renderer}, m, v);
+        step.load(networks(state), moments(state, true), moments(state, false));
     }
 
     /** Downloads the network parameters and Adam moments into the state. */
     void pull(ModelState state) {
-        float[][] m = new float[3][];
-        float[][] v = new float[3][];
+        step.store(networks(state), moments(state, true), moments(state, false));
+    }
+
+    /** The three networks' parameters in the plan's order (face MLP, eye MLP, renderer). */
+    private static float[][] networks(ModelState state) {
+        return new float[][] {state.params.face, state.params.eyes, state.params.renderer};
+    }
+
+    /** Adam's first ({@code first}) or second moments of the three networks, in the plan's order. */
+    private static float[][] moments(ModelState state, boolean first) {
+        float[][] out = new float[3][];
         for (int i = 0; i < 3; i++) {
             Adam.Group g = state.adam().group(NET_GROUPS[i]);
-            m[i] = g.firstMoments();
-            v[i] = g.secondMoments();
+            out[i] = first ? g.firstMoments() : g.secondMoments();
         }
-        step.store(new float[][] {state.params.face, state.params.eyes, state.params.renderer}, m, v);
+        return out;
     }
 
     /**
@@ -155,16 +156,8 @@ final class DeviceLossStep implements AutoCloseable {
         int fo = step.inputOffset(DeviceModelStep.FACE_CODE);
         int eo = step.inputOffset(DeviceModelStep.EYE_CODE);
         int ro = step.inputOffset(DeviceModelStep.ROTATION);
+        model.buildCodes(batch.shape, batch.gaze, b, in, fo, in, eo);
         for (int n = 0; n < b; n++) {
-            // the codes as GazeNerfModel.buildCodes makes them
-            System.arraycopy(batch.shape, n * sd, in, fo + n * fw, sd);
-            System.arraycopy(batch.shape, n * sd, in, eo + n * ew, sd);
-            if (fw > sd) {
-                in[fo + n * fw + sd] = batch.gaze[2 * n];
-                in[fo + n * fw + sd + 1] = batch.gaze[2 * n + 1];
-            }
-            in[eo + n * ew + sd] = batch.gaze[2 * n];
-            in[eo + n * ew + sd + 1] = batch.gaze[2 * n + 1];
             RenderMath.rotationMatrix(in, ro + 9 * n, batch.gaze[2 * n], batch.gaze[2 * n + 1]);
         }
         System.arraycopy(batch.appearance, 0, in, step.inputOffset(DeviceModelStep.APPEARANCE), b * preset.appearanceDims());
@@ -172,27 +165,8 @@ final class DeviceLossStep implements AutoCloseable {
         System.arraycopy(batch.headMask, 0, in, step.inputOffset(DeviceModelStep.HEAD), b * o2);
         System.arraycopy(batch.leftEye, 0, in, step.inputOffset(DeviceModelStep.LEFT), b * o2);
         System.arraycopy(batch.rightEye, 0, in, step.inputOffset(DeviceModelStep.RIGHT), b * o2);
-        // the mask counts, as ReconstructionLoss counts them
-        long nHead = 0;
-        long nFace = 0;
-        long nEyes = 0;
-        long nNon = 0;
-        for (int i = 0; i < b * o2; i++) {
-            boolean head = batch.headMask[i] >= 0.5f;
-            boolean eye = batch.leftEye[i] >= 0.5f || batch.rightEye[i] >= 0.5f;
-            if (head) {
-                nHead++;
-                if (!eye) {
-                    nFace++;
-                }
-            } else {
-                nNon++;
-            }
-            if (eye) {
-                nEyes++;
-            }
-        }
-        long[] counts = {nHead, nFace, nEyes, nNon, o2};
+        long[] m = ReconstructionLoss.maskCounts(batch.headMask, batch.leftEye, batch.rightEye, b * o2);
+        long[] counts = {m[0], m[1], m[2], m[3], o2};
         double[] w = {weights.head(), weights.face(), weights.eyes(), weights.nonhead(), weights.background()};
         int so = step.inputOffset(DeviceModelStep.SCALES);
         for (int i = 0; i < 4; i++) {

@@ -51,22 +51,8 @@ public final class ReconstructionLoss {
         check("dEyes", dEyes, n3);
         check("dBg", dBg, pixels * 3);
 
-        long nHead = 0, nFace = 0, nEyes = 0, nNon = 0;
-        for (int i = 0; i < batch * pixels; i++) {
-            boolean head = headMask[i] >= 0.5f;
-            boolean eye = leftEye[i] >= 0.5f || rightEye[i] >= 0.5f;
-            if (head) {
-                nHead++;
-                if (!eye) {
-                    nFace++;
-                }
-            } else {
-                nNon++;
-            }
-            if (eye) {
-                nEyes++;
-            }
-        }
+        long[] counts = maskCounts(headMask, leftEye, rightEye, batch * pixels);
+        long nHead = counts[0], nFace = counts[1], nEyes = counts[2], nNon = counts[3];
         double[] terms = new double[5];
         double sHead = 0, sFace = 0, sEyes = 0, sNon = 0;
         // each selected element's share of its term's mean, times the term's weight
@@ -128,6 +114,30 @@ public final class ReconstructionLoss {
 
     private double ddist(double d) {
         return weights.l1() ? Math.signum(d) : 2 * d;
+    }
+
+    /**
+     * The pixels each masked term averages over, in the order of {@link #TERMS} without the background: head, face
+     * (head and not eye), eyes (left or right), non-head. A mask selects where it is at least 0.5.
+     */
+    static long[] maskCounts(float[] headMask, float[] leftEye, float[] rightEye, int n) {
+        long nHead = 0, nFace = 0, nEyes = 0, nNon = 0;
+        for (int i = 0; i < n; i++) {
+            boolean head = headMask[i] >= 0.5f;
+            boolean eye = leftEye[i] >= 0.5f || rightEye[i] >= 0.5f;
+            if (head) {
+                nHead++;
+                if (!eye) {
+                    nFace++;
+                }
+            } else {
+                nNon++;
+            }
+            if (eye) {
+                nEyes++;
+            }
+        }
+        return new long[] {nHead, nFace, nEyes, nNon};
     }
 
     private static void check(String name, float[] a, int n) {
