@@ -1,8 +1,8 @@
 package dev.gazenerf.training;
 
-import dev.gazenerf.backend.Backend;
 import dev.gazenerf.backend.Backends;
 import dev.gazenerf.backend.tornadovm.TornadoVmBackend;
+import dev.gazenerf.backend.tornadovm.TornadoVmModelStep;
 import dev.gazenerf.backend.tornadovm.TornadoVmRuntime;
 import dev.gazenerf.datasets.GazeDataset;
 import dev.gazenerf.datasets.LoaderOptions;
@@ -10,127 +10,168 @@ import dev.gazenerf.datasets.Splits;
 import dev.gazenerf.datasets.synth.SynthConfig;
 import dev.gazenerf.datasets.synth.SyntheticDataset;
 import dev.gazenerf.model.Preset;
-import dev.gazenerf.nn.Adam;
-import dev.gazenerf.render.RenderKernels;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.abort;
 
 /**
- * 20 training steps of the {@code tiny} preset (64 px, 16 x 16 rays of 24 samples, 8-layer MLPs of width 64)
- * with the real {@link Trainer} on the {@code tornadovm} backend against the same 20 steps on {@code scalar}:
- * the loss of every step and, at the end, every network parameter, every per-image offset and Adam's moments.
+ * {@code train --backend tornadovm}: the trainer runs every step as one TornadoVM task graph
+ * ({@link TornadoVmModelStep}: the plan of the OpenCL device step, each launch a task, the heap of parameters, Adam
+ * moments and activations kept on the device), and 20 steps of the {@code tiny} preset (64 px, the demo's learning
+ * rates x 10, as the OpenCL {@code DeviceTrainingTest}) give the loss curve, network parameters and offsets of the
+ * host path on {@code vector}, with one upload and one download per step (plus the heap with the first step, and
+ * for reading the state one execution that runs the last Adam and one partial download of the heap).
  *
- * <p>What runs where on {@code tornadovm}: every {@code Backend} primitive (the MLPs' and the renderer's gemms,
- * bias + activation and its backward, column sums, copies, the frequency encoding and its backward, Adam) and
- * every {@code RenderKernels} primitive (compositing, eye rotation, max merge, pixel shuffle, the repeat
- * residual, bilinear upsampling, blur, forward and backward) are TornadoVM kernels on the device, one launch
- * per call with its operands copied in and out; the test asserts that each of those kernels was launched.
- * On the host (plain Java, as on every backend): ray generation and stratified sampling, the per-image code
- * vectors, the reconstruction loss and its gradient image, the offsets' penalties, the NaN checks, and the
- * rotation's 3x3 matrices (9 floats per image) and the last sum of its angle gradient.
- *
- * <p>Bounds measured on TornadoVM 5.2.0-jdk25 with the PoCL 3.1 CPU device (see the constants); the device fuses
- * multiply-adds and TornadoVM compiles OpenCL with {@code -cl-fast-relaxed-math}, so the two runs drift apart
- * slowly; Adam's normalised step turns a gradient that differs in its last bits into an update that differs
- * by up to the learning rate where the gradient is almost zero, which bounds the parameters' difference.
- * Skips with the reason when the TornadoVM runtime is absent (fails with
- * {@code -Dgazenerf.tornadovm.required=true}).
+ * <p>Tolerances, measured with TornadoVM 5.2.0-jdk25 on the PoCL 3.1 CPU device of the 2-core development machine
+ * (relative: max |device - host| over max |host|), worst of three runs, and set at about 3x that:
+ * <pre>
+ *                          loss (steps 1-12)  loss (20 steps)  face MLP   eye MLP    renderer   offsets (abs)
+ *   tiny, batch 2, 20      2.0e-7             4.9e-6           8.6e-4     4.8e-4     7.9e-5     3.3e-5
+ *   tiny, batch 1, 20      1.7e-7             5.1e-5           1.3e-2     8.6e-3     4.9e-5     5.1e-3
+ * </pre>
+ * Most of the spread is the reference's: the {@code vector} trainer is not bit-reproducible from run to run on this
+ * machine (its batch-1 loss of step 20 was 0.579506, 0.579517 and 0.579536 in three runs, and the runs part at
+ * step 13 to 16), while the TornadoVM step gave 0.579535 to 0.579536 each time (with and without TornadoVM's
+ * fast-math flags). In the run where vector gave 0.579536 the batch-1 figures were 1.7e-6 (loss), 4.4e-6, 7.2e-5,
+ * 1.2e-5 and 1.5e-6. The parameter differences come from Adam, as in the OpenCL {@code DeviceTrainingTest}: it
+ * moves every parameter by about its learning rate per step whatever the gradient's size, so a gradient near zero
+ * whose sign differs between summation orders moves a parameter by up to 2 lr per step, and once one step's loss
+ * differs the rest follow. The first 12 steps are held to a tight bound for both batches. Skips with the reason
+ * when the TornadoVM runtime is absent (fails with {@code -Dgazenerf.tornadovm.required=true}).
  */
 class TornadoVmTrainingParityTest {
-    static final int STEPS = 20;
-    /** Relative difference of each step's loss: worst seen 1.1e-7 (step 20; 1e-9 to 4e-8 before). */
-    static final double LOSS_RTOL = 1e-6;
-    /**
-     * Absolute difference of every parameter, offset and Adam first moment after 20 steps (rates 5 x the
-     * reference's): worst seen 4.1e-5 (face MLP; eye MLP 2.4e-5, renderer 1.1e-6, offsets 7.7e-7, moments 8.2e-6).
-     */
-    static final double PARAM_ATOL = 1e-4;
+    /** Loss of each of the first {@link #EARLY} steps, relative (both batches). */
+    static final double EARLY_LOSS_REL = 1e-6;
+    static final int EARLY = 12;
 
-    @Test
-    void twentyTinyStepsMatchScalar(@TempDir Path tmp) throws Exception {
+        @ParameterizedTest
+    @CsvSource({
+        // batch, steps, loss rel (all steps), params rel, offsets abs
+        "2, 20, 2e-5, 3e-3, 1e-4",
+        "1, 20, 2e-4, 5e-2, 2e-2"})
+    void tinyStepsOnTheDeviceMatchVector(int batch, int steps, double lossRel, double paramRel, double offsetAbs,
+                                         @TempDir Path tmp) throws Exception {
         String why = TornadoVmRuntime.unavailableReason();
         if (why != null) {
             assertTrue(!Boolean.getBoolean("gazenerf.tornadovm.required"),
                     "TornadoVM is required (gazenerf.tornadovm.required=true) but " + why);
             abort("skipped: " + why);
         }
-        Preset preset = Preset.load("tiny");
+        Preset p = Preset.load("tiny");
         Path data = tmp.resolve("data");
-        SyntheticDataset.generate(SynthConfig.defaults(3, 2, preset.outputSize(), 7), data, null);
-        TrainOptions options = TrainOptions.reference(STEPS).withLearningRateScale(5).withIntervals(STEPS, 0);
-        List<Double> scalarLoss = new ArrayList<>();
-        List<Double> tornadoLoss = new ArrayList<>();
-        try (GazeDataset train = GazeDataset.open(data, Splits.TRAIN,
-                LoaderOptions.defaults().withOutputSize(preset.outputSize()));
+        SyntheticDataset.generate(SynthConfig.defaults(3, 4, p.outputSize(), 11), data, null);
+        TrainOptions o = TrainOptions.reference(steps).withLearningRateScale(10).withIntervals(steps, 0)
+                .withBatchSize(batch);
+        List<Double> hostLoss = new ArrayList<>();
+        List<Double> devLoss = new ArrayList<>();
+        ModelState host;
+        long t0 = System.nanoTime();
+        try (GazeDataset train = GazeDataset.open(data, Splits.TRAIN, LoaderOptions.defaults().withOutputSize(p.outputSize()));
+             Trainer t = new Trainer(p, Backends.create("vector"), train, null, o, tmp.resolve("host"))) {
+            assertTrue(!t.runsOnDevice());
+            t.train(r -> hostLoss.add(r.loss()));
+            host = t.state();
+        }
+        long t1 = System.nanoTime();
+        try (GazeDataset train = GazeDataset.open(data, Splits.TRAIN, LoaderOptions.defaults().withOutputSize(p.outputSize()));
              TornadoVmBackend tornado = (TornadoVmBackend) Backends.create("tornadovm");
-             Trainer s = new Trainer(preset, Backends.create("scalar"), train, null, options, tmp.resolve("scalar"));
-             Trainer t = new Trainer(preset, tornado, train, null, options, tmp.resolve("tornadovm"))) {
-            assertEquals("tornadovm", RenderKernels.forBackend(tornado).name());
-            long t0 = System.nanoTime();
-            s.train(r -> scalarLoss.add(r.loss()));
-            long t1 = System.nanoTime();
-            t.train(r -> tornadoLoss.add(r.loss()));
+             Trainer t = new Trainer(p, tornado, train, null, o.withIntervals(1000, 0), tmp.resolve("device"))) {
+            assertTrue(t.runsOnDevice());
+            TornadoVmModelStep step = (TornadoVmModelStep) t.devicePlan();
             long t2 = System.nanoTime();
-            System.out.printf("tornadovm training parity: %d tiny steps, scalar %.1f s, tornadovm %.1f s (%s), %d launches%n",
-                    STEPS, (t1 - t0) / 1e9, (t2 - t1) / 1e9, tornado.device(), tornado.launches());
-
-            // Every primitive of the step ran as a TornadoVM kernel.
-            for (String k : new String[] {"gemm", "biasActivation", "activationBackward", "columnSums", "frequencyEncode",
-                    "frequencyEncodeBackward", "adam", "compositeForward", "compositeBackward", "compositeBgBackward",
-                    "rotateForward", "rotateBackwardRows", "rotateBlockGradR", "maxForward", "maxBackward",
-                    "pixelShuffleForward", "pixelShuffleBackward", "upsampleForward", "upsampleBackward",
-                    "blurForward", "blurBackward"}) {
-                System.out.printf("tornadovm training parity: %-24s %7d launches%n", k, tornado.launches(k));
-                assertTrue(tornado.launches(k) > 0, k + " never ran on the TornadoVM device");
+            long done = 0;
+            long firstStepNanos = 0;
+            for (int i = 0; i < steps; i++) {
+                long s0 = System.nanoTime();
+                Trainer.StepResult r = t.trainStep();
+                if (done == 0 && !r.skipped()) {
+                    firstStepNanos = System.nanoTime() - s0;
+                }
+                devLoss.add(r.loss());
+                if (!r.skipped()) {
+                    done++;
+                }
             }
-
-            assertEquals(STEPS, scalarLoss.size());
-            assertEquals(STEPS, tornadoLoss.size());
+            long t3 = System.nanoTime();
+            System.out.printf("tornadovm model step, tiny batch %d: %s; heap %,d floats; vector host %d steps %.1f s,"
+                    + " device setup %.1f s, first step (graph compiled) %.1f s, %d device steps %.1f s (%.2f steps/s after the first)%n",
+                    batch, step.device(), step.heapFloats(), steps, (t1 - t0) / 1e9, (t2 - t1) / 1e9, firstStepNanos / 1e9,
+                    done, (t3 - t2) / 1e9, (done - 1) / ((t3 - t2 - firstStepNanos) / 1e9));
+            // the heap with the first step, then one upload and one download per step that ran
+            assertArrayEquals(new long[] {1 + done, done}, t.deviceTransfers(), "host copies");
+            if (tornado.profiling()) {
+                // a later step sent the input block and TornadoVM's own kernel arguments, never the heap again
+                System.out.printf("tornadovm model step: last step %,d bytes up (input block %,d, %d tasks)%n",
+                        step.lastBytesIn(), step.inputBytes(), step.taskCount());
+                assertTrue(step.lastBytesIn() >= step.inputBytes()
+                        && step.lastBytesIn() < step.inputBytes() + 256L * step.taskCount(),
+                        "bytes up in the last step: " + step.lastBytesIn());
+            }
+            assertTrue(done >= steps / 2, "too many skipped batches: " + (steps - done));
+            ModelState dev = t.state();
+            // reading the state runs the pending Adam (one upload of the control block) and downloads once
+            assertArrayEquals(new long[] {2 + done, done + 1}, t.deviceTransfers(), "one execution and one download for the state");
             double worstLoss = 0;
-            for (int i = 0; i < STEPS; i++) {
-                double a = scalarLoss.get(i);
-                double b = tornadoLoss.get(i);
-                double rel = Math.abs(a - b) / Math.abs(a);
-                System.out.printf("step %2d loss scalar %.7f tornadovm %.7f rel %.2e%n", i + 1, a, b, rel);
-                worstLoss = Math.max(worstLoss, rel);
-                assertTrue(Double.isFinite(b) && rel <= LOSS_RTOL, "step " + (i + 1) + ": loss scalar " + a + ", tornadovm " + b);
+            double worstEarly = 0;
+            for (int i = 0; i < steps; i++) {
+                double h = hostLoss.get(i);
+                double d = devLoss.get(i);
+                if (Double.isNaN(h)) {
+                    assertTrue(Double.isNaN(d), "step " + (i + 1) + " skipped on one path only");
+                    continue;
+                }
+                worstLoss = Math.max(worstLoss, Math.abs(d - h) / Math.abs(h));
+                if (i < EARLY) {
+                    worstEarly = Math.max(worstEarly, Math.abs(d - h) / Math.abs(h));
+                }
+                System.out.printf("tiny batch %d step %2d loss vector %.8f tornadovm %.8f rel %.2e%n", batch, i + 1, h, d,
+                        Math.abs(d - h) / Math.abs(h));
             }
-            assertTrue(scalarLoss.get(STEPS - 1) < scalarLoss.get(0), "the loss fell: " + scalarLoss);
-            ModelState a = s.state();
-            ModelState b = t.state();
-            double w = 0;
-            w = Math.max(w, close("face MLP", a.params.face, b.params.face));
-            w = Math.max(w, close("eye MLP", a.params.eyes, b.params.eyes));
-            w = Math.max(w, close("renderer", a.params.renderer, b.params.renderer));
-            w = Math.max(w, close("offsets", a.offsets.values, b.offsets.values));
-            for (Adam.Group g : a.adam().groups()) {
-                w = Math.max(w, close("exp_avg of " + g.name(), g.firstMoments(), b.adam().group(g.name()).firstMoments()));
-            }
-            System.out.printf("tornadovm training parity: worst loss rel %.2e, worst parameter |diff| %.2e%n", worstLoss, w);
+            double face = maxRel(dev.params.face, host.params.face);
+            double eyes = maxRel(dev.params.eyes, host.params.eyes);
+            double ren = maxRel(dev.params.renderer, host.params.renderer);
+            double off = maxAbs(dev.offsets.values, host.offsets.values);
+            System.out.printf("tiny batch %d: tornadovm graph vs vector, %d steps: loss rel %.3g (first %d steps %.3g), params"
+                    + " rel face %.3g eyes %.3g renderer %.3g, offsets abs %.3g, loss vector %.6f -> %.6f, tornadovm -> %.6f%n",
+                    batch, done, worstLoss, EARLY, worstEarly, face, eyes, ren, off, hostLoss.get(0), hostLoss.get(steps - 1),
+                    devLoss.get(steps - 1));
+            assertTrue(worstEarly <= EARLY_LOSS_REL, "loss of the first " + EARLY + " steps differs by " + worstEarly);
+            assertTrue(worstLoss <= lossRel, "loss curve differs by " + worstLoss);
+            assertTrue(face <= paramRel, "face MLP differs by " + face);
+            assertTrue(eyes <= paramRel, "eye MLP differs by " + eyes);
+            assertTrue(ren <= paramRel, "renderer differs by " + ren);
+            assertTrue(off <= offsetAbs, "offsets differ by " + off);
+            // the parameters moved: the comparison is not between two untouched initializations
+            ModelState init = new ModelState(t.model(), o.initSeed(), train.size(), o, true);
+            assertTrue(maxAbs(dev.params.renderer, init.params.renderer) > 1e-3, "the renderer did not train");
+            assertEquals(done, dev.adam().stepCount());
         }
     }
 
-    /** Asserts every element within {@link #PARAM_ATOL}; returns the worst |diff|. */
-    private static double close(String what, float[] want, float[] got) {
-        assertEquals(want.length, got.length, what + ": lengths");
-        double worst = 0;
-        for (int i = 0; i < want.length; i++) {
-            double d = Math.abs((double) want[i] - got[i]);
-            if (!(d <= PARAM_ATOL)) {
-                fail(what + "[" + i + "]: scalar " + want[i] + ", tornadovm " + got[i]);
-            }
-            worst = Math.max(worst, d);
+    static double maxRel(float[] a, float[] b) {
+        double diff = 0;
+        double scale = 0;
+        for (int i = 0; i < a.length; i++) {
+            diff = Math.max(diff, Math.abs(a[i] - b[i]));
+            scale = Math.max(scale, Math.abs(b[i]));
         }
-        System.out.printf("tornadovm training parity: %-28s worst |diff| %.2e%n", what, worst);
-        return worst;
+        return diff / scale;
+    }
+
+    static double maxAbs(float[] a, float[] b) {
+        double diff = 0;
+        for (int i = 0; i < a.length; i++) {
+            diff = Math.max(diff, Math.abs(a[i] - b[i]));
+        }
+        return diff;
     }
 }

@@ -1,7 +1,7 @@
 package dev.gazenerf.training;
 
-import dev.gazenerf.backend.OpenClBackend;
-import dev.gazenerf.backend.opencl.step.DeviceModelStep;
+import dev.gazenerf.backend.Backend;
+import dev.gazenerf.backend.ResidentModelStep;
 import dev.gazenerf.model.GazeNerfModel;
 import dev.gazenerf.model.Preset;
 import dev.gazenerf.nn.Adam;
@@ -11,7 +11,8 @@ import dev.gazenerf.render.Rays;
 import java.util.Arrays;
 
 /**
- * The trainer's step on an OpenCL device with the data kept there ({@link DeviceModelStep}): the same objective
+ * The trainer's step on a device with the data kept there ({@link ResidentModelStep}: {@code DeviceModelStep} on
+ * {@code opencl}, {@code TornadoVmModelStep} on {@code tornadovm}, the same plan of launches): the same objective
  * as {@link LossStep} (forward, {@link ReconstructionLoss}, backward, offset gradients and penalties) and the same
  * Adam, split as follows. On the device: both streams, rotation, merge, the four renderer calls, the masked image
  * terms and their gradients, backward to every network parameter (the background map included), Adam over the
@@ -37,7 +38,7 @@ final class DeviceLossStep implements AutoCloseable {
     private final GazeNerfModel model;
     private final LossWeights weights;
     private final int images;
-    private final DeviceModelStep step;
+    private final ResidentModelStep step;
     private final Rays rays;
     private final float[] xyz;
     private final float[] delta;
@@ -48,9 +49,9 @@ final class DeviceLossStep implements AutoCloseable {
     private final float[] dAppearance;
     private final float[] dEuler;
     private final float[] dTranslation;
-    private final double[] sums = new double[DeviceModelStep.TERMS];
+    private final double[] sums = new double[ResidentModelStep.TERMS];
 
-    DeviceLossStep(GazeNerfModel model, OpenClBackend backend, LossWeights weights, int images, Adam adam) {
+    DeviceLossStep(GazeNerfModel model, Backend backend, LossWeights weights, int images, Adam adam) {
         this.preset = model.preset();
         this.model = model;
         this.weights = weights.validate();
@@ -58,7 +59,7 @@ final class DeviceLossStep implements AutoCloseable {
         int o2 = preset.outputSize() * preset.outputSize();
         float[] k = adam.constants();
         int p = preset.raysPerImage();
-        this.step = new DeviceModelStep(backend, model, images, chunkRays(preset, images), weights.l1(),
+        this.step = ResidentModelStep.create(backend, model, images, chunkRays(preset, images), weights.l1(),
                 (float) (weights.background() / (3.0 * o2)), k[0], k[1], k[2]);
         this.rays = new Rays(preset.featmapSize(), preset.samples(), preset.depthNear(), preset.depthFar(),
                 preset.pixelCentres(), images);
@@ -76,7 +77,7 @@ final class DeviceLossStep implements AutoCloseable {
 
     /**
      * Rays per MLP pass: the whole image while both streams' MLP activations of the batch fit 2^28 floats (1 GiB;
-     * {@code tiny} and {@code small} at batch 2), else the memory-saving plan ({@link DeviceModelStep} with chunks:
+     * {@code tiny} and {@code small} at batch 2), else the memory-saving plan ({@code DeviceModelStep} with chunks:
      * recomputation before backward, no (N, C) features kept, the renderer's caches shared) with the largest
      * divisor of the rays per image, at most the preset's ray chunk, whose chunk's activations of both streams fit
      * 2^27 floats ({@code paper}: 128 rays, a heap of 1,826 MiB; its 256-ray chunk gives 2,141 MiB, over the 2 GiB
@@ -105,7 +106,7 @@ final class DeviceLossStep implements AutoCloseable {
     }
 
     /** The plan (for counts in tests and benchmarks). */
-    DeviceModelStep plan() {
+    ResidentModelStep plan() {
         return step;
     }
 
@@ -147,35 +148,35 @@ final class DeviceLossStep implements AutoCloseable {
         rays.forward(xyz, delta, tvals, batch.invIntrinsics, batch.rotation, batch.translation, batch.euler,
                 batch.dTranslation, b, train, seed);
         float[] in = step.inputs();
-        put(in, DeviceModelStep.XYZ, xyz);
-        put(in, DeviceModelStep.DELTA, delta);
-        put(in, DeviceModelStep.TVALS, tvals);
+        put(in, ResidentModelStep.XYZ, xyz);
+        put(in, ResidentModelStep.DELTA, delta);
+        put(in, ResidentModelStep.TVALS, tvals);
         int sd = model.shapeDims();
         int fw = model.faceMlp().config().shapeCodeWidth();
         int ew = model.eyeMlp().config().shapeCodeWidth();
-        int fo = step.inputOffset(DeviceModelStep.FACE_CODE);
-        int eo = step.inputOffset(DeviceModelStep.EYE_CODE);
-        int ro = step.inputOffset(DeviceModelStep.ROTATION);
+        int fo = step.inputOffset(ResidentModelStep.FACE_CODE);
+        int eo = step.inputOffset(ResidentModelStep.EYE_CODE);
+        int ro = step.inputOffset(ResidentModelStep.ROTATION);
         model.buildCodes(batch.shape, batch.gaze, b, in, fo, in, eo);
         for (int n = 0; n < b; n++) {
             RenderMath.rotationMatrix(in, ro + 9 * n, batch.gaze[2 * n], batch.gaze[2 * n + 1]);
         }
-        System.arraycopy(batch.appearance, 0, in, step.inputOffset(DeviceModelStep.APPEARANCE), b * preset.appearanceDims());
-        System.arraycopy(batch.target, 0, in, step.inputOffset(DeviceModelStep.TARGET), 3 * b * o2);
-        System.arraycopy(batch.headMask, 0, in, step.inputOffset(DeviceModelStep.HEAD), b * o2);
-        System.arraycopy(batch.leftEye, 0, in, step.inputOffset(DeviceModelStep.LEFT), b * o2);
-        System.arraycopy(batch.rightEye, 0, in, step.inputOffset(DeviceModelStep.RIGHT), b * o2);
+        System.arraycopy(batch.appearance, 0, in, step.inputOffset(ResidentModelStep.APPEARANCE), b * preset.appearanceDims());
+        System.arraycopy(batch.target, 0, in, step.inputOffset(ResidentModelStep.TARGET), 3 * b * o2);
+        System.arraycopy(batch.headMask, 0, in, step.inputOffset(ResidentModelStep.HEAD), b * o2);
+        System.arraycopy(batch.leftEye, 0, in, step.inputOffset(ResidentModelStep.LEFT), b * o2);
+        System.arraycopy(batch.rightEye, 0, in, step.inputOffset(ResidentModelStep.RIGHT), b * o2);
         long[] m = ReconstructionLoss.maskCounts(batch.headMask, batch.leftEye, batch.rightEye, b * o2);
         long[] counts = {m[0], m[1], m[2], m[3], o2};
         double[] w = {weights.head(), weights.face(), weights.eyes(), weights.nonhead(), weights.background()};
-        int so = step.inputOffset(DeviceModelStep.SCALES);
+        int so = step.inputOffset(ResidentModelStep.SCALES);
         for (int i = 0; i < 4; i++) {
             in[so + i] = counts[i] == 0 ? 0f : (float) (w[i] / (3.0 * counts[i]));
         }
         step.forwardBackward();
 
         step.termSums(sums);
-        double[] terms = new double[DeviceModelStep.TERMS];
+        double[] terms = new double[ResidentModelStep.TERMS];
         double total = 0;
         for (int i = 0; i < terms.length; i++) {
             terms[i] = counts[i] == 0 ? 0 : sums[i] / (3.0 * counts[i]);

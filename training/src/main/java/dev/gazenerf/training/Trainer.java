@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gazenerf.backend.Backend;
-import dev.gazenerf.backend.OpenClBackend;
+import dev.gazenerf.backend.ResidentModelStep;
 import dev.gazenerf.backend.ScalarBackend;
 import dev.gazenerf.datasets.BatchSampler;
 import dev.gazenerf.datasets.GazeDataset;
@@ -44,7 +44,8 @@ import java.util.function.Consumer;
  * {@link TrainingDivergedException} naming the step and the term, before Adam sees it; the step count and the
  * parameters stay as they were, and the last good checkpoint stays.
  *
- * <p>On an {@link OpenClBackend} each step is one device-resident plan ({@link DeviceLossStep}: the whole forward,
+ * <p>On {@code opencl} and {@code tornadovm} each step is one device-resident plan ({@link DeviceLossStep} over a
+ * {@link ResidentModelStep}: DeviceModelStep on Aparapi, TornadoVmModelStep as one TornadoVM task graph; the whole forward,
  * loss, backward and the networks' Adam on the device; rays, offsets and their Adam on the host); the state's
  * network parameters and moments are copied down when {@link #state()}, a checkpoint or an evaluation needs them.
  */
@@ -64,7 +65,7 @@ public final class Trainer implements AutoCloseable {
     private final BatchInputs batch;
     private final int[] order;
     private final CheckpointStore checkpoints;
-    /** The device-resident step when the backend is OpenCL (null otherwise); see {@link DeviceLossStep}. */
+    /** The device-resident step on opencl and tornadovm (null otherwise); see {@link DeviceLossStep}. */
     private final DeviceLossStep device;
     /** Adam over the offsets on the host when the networks train on the device. */
     private final Backend hostAdam;
@@ -111,9 +112,9 @@ public final class Trainer implements AutoCloseable {
         this.batch = objective.batch;
         this.order = BatchSampler.order(train.size(), options.seed(), true);
         this.checkpoints = new CheckpointStore(runDir.resolve("checkpoints"), options.keepCheckpoints());
-        if (backend instanceof OpenClBackend ocl) {
+        if (ResidentModelStep.supports(backend)) {
             // the whole step on the device with the data kept there; a failure is an error, never a host run
-            this.device = new DeviceLossStep(model, ocl, options.loss(), options.batchSize(), state.adam());
+            this.device = new DeviceLossStep(model, backend, options.loss(), options.batchSize(), state.adam());
             this.hostAdam = new ScalarBackend();
             device.push(state);
         } else {
@@ -128,7 +129,7 @@ public final class Trainer implements AutoCloseable {
         return state;
     }
 
-    /** Whether the steps run as one device-resident plan ({@code opencl}). */
+    /** Whether the steps run as one device-resident plan ({@code opencl}, {@code tornadovm}). */
     public boolean runsOnDevice() {
         return device != null;
     }
@@ -136,6 +137,11 @@ public final class Trainer implements AutoCloseable {
     /** Rays per MLP pass of the device step, or 0 without one. */
     int deviceChunkRays() {
         return device == null ? 0 : device.plan().chunkRays();
+    }
+
+    /** The device-resident step (for counts in tests and benchmarks), or null without one. */
+    ResidentModelStep devicePlan() {
+        return device == null ? null : device.plan();
     }
 
     /** Host copies of the device step so far as {uploads, downloads}, or null without one. */

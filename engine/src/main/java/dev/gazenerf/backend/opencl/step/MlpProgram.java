@@ -112,7 +112,7 @@ final class MlpProgram {
     }
 
     /** Appends forward: pe {@code (N, E)} at peOff with ld ldpe, shape codes {@code (B, S)} and appearance {@code (B, A)} contiguous. */
-    void forward(DeviceArena ar, List<Launch> pr, int peOff, int ldpe, int shapeOff, int appOff) {
+    void forward(LaunchFactory ar, List<Launch> pr, int peOff, int ldpe, int shapeOff, int appOff) {
         int w = cfg.width();
         int e = cfg.encodedWidth();
         int s = cfg.shapeCodeWidth();
@@ -151,7 +151,7 @@ final class MlpProgram {
      * {@code dPeOff >= 0}) dPe {@code (N, E)} with ld lddpe; dSigmaIn {@code (N)} and dFeat {@code (N, F)} (ld
      * lddf) are read only. The inputs are those given to {@link #forward}.
      */
-    void backward(DeviceArena ar, List<Launch> pr, int dPeOff, int lddpe, int dShape, int dApp, int dSigmaIn,
+    void backward(LaunchFactory ar, List<Launch> pr, int dPeOff, int lddpe, int dShape, int dApp, int dSigmaIn,
                   int dFeat, int lddf, int peOff, int ldpe, int shapeOff, int appOff) {
         int w = cfg.width();
         int e = cfg.encodedWidth();

@@ -182,7 +182,7 @@ final class RendererProgram {
     }
 
     /** Appends forward on the map {@code (images, F, F, C_0)} at inOff (kept unchanged until backward). */
-    void forward(DeviceArena ar, List<Launch> pr, int inOff) {
+    void forward(LaunchFactory ar, List<Launch> pr, int inOff) {
         int nt = StepKernel.NT;
         int c0 = widths[0];
         pr.add(ar.gemmBiasActivation(nt, rows(0), 3, c0, inOff, c0, rgbW[0], c0, rgb[0], 3, false, rgbB[0], 3, rows(0),
@@ -214,7 +214,7 @@ final class RendererProgram {
         pr.add(ar.biasActivation(image, 3, rOut, 3, -1, 0, rOut, Activation.SIGMOID));
     }
 
-    private void up(DeviceArena ar, List<Launch> pr, int dst, int src, int level) {
+    private void up(LaunchFactory ar, List<Launch> pr, int dst, int src, int level) {
         pr.add(ar.mapOp(StepKernel.UPSAMPLE, scratchRgb, src, images, side(level), side(level), 3, false));
         pr.add(ar.mapOp(StepKernel.BLUR, dst, scratchRgb, images, side(level + 1), side(level + 1), 3, false));
     }
@@ -223,7 +223,7 @@ final class RendererProgram {
      * Appends backward of the last forward: parameter gradients accumulate; {@code dIn (+)= dL/din} at dInOff;
      * dOut {@code (images, O, O, 3)} at dOutOff is read only.
      */
-    void backward(DeviceArena ar, List<Launch> pr, int dInOff, boolean accumulateDIn, int dOutOff, int inOff) {
+    void backward(LaunchFactory ar, List<Launch> pr, int dInOff, boolean accumulateDIn, int dOutOff, int inOff) {
         int nn = StepKernel.NN;
         int tn = StepKernel.TN;
         int g = gradShift;

@@ -48,6 +48,12 @@
  *       {@code --backend opencl} ({@code dev.gazenerf.training.DeviceLossStep}); rays, camera gradients, codes and
  *       offsets stay on the host.</li>
  * </ul>
+ * The model step's plan is {@link dev.gazenerf.backend.opencl.step.ModelStepPlan}, laid out through the factories of
+ * {@link dev.gazenerf.backend.opencl.step.LaunchFactory} (which {@link dev.gazenerf.backend.opencl.step.DeviceArena}
+ * extends with Aparapi's execution), so another executor replays the same launches: module {@code engine-tornadovm}'s
+ * {@code TornadoVmModelStep} makes each launch a TornadoVM task, reading its arguments through
+ * {@link dev.gazenerf.backend.opencl.step.Launch#pack}. The trainer reaches either through
+ * {@link dev.gazenerf.backend.ResidentModelStep}.
  * Both are tested against the host path on {@code vector} over 20 steps (loss curve, final parameters,
  * gradients) and for their exact transfer counts.
  *
