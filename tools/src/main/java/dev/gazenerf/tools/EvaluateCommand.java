@@ -103,8 +103,9 @@ final class EvaluateCommand implements Callable<Integer> {
             Path tmp = Files.createTempFile(out, ".metrics", ".tmp");
             Files.write(tmp, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(m));
             Files.move(tmp, out.resolve("metrics.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            w.printf("evaluated %d pairs of split '%s'; metrics in %s, images (input | target | redirected | model at input gaze) in %s%n",
-                    m.pairs(), split, out.resolve("metrics.json"), pairsDir);
+            w.printf("evaluated %d pairs of split '%s' (the redirected render ahead in eye-region PSNR in %d); metrics in %s, "
+                    + "images (input | target | redirected | model at input gaze) in %s%n",
+                    m.pairs(), split, m.eyeWins(), out.resolve("metrics.json"), pairsDir);
             return m;
         }
     }

@@ -25,6 +25,9 @@ import java.util.function.Consumer;
  * targets are the generator's exact renders. Metrics ({@link ImageMetrics}): PSNR and SSIM (piq's, data range
  * 1), mean L1, and {@code eye_psnr}, the PSNR over the target's eye masks (left or right); means over pairs
  * ({@code eye_psnr} over the pairs whose target has eye pixels). A rendered NaN counts as 1 (white).
+ * {@code metrics.json} also lists every pair's scores ({@code per_pair}) and {@code eye_wins}, the number of pairs
+ * whose redirected render beats the model at the input's gaze in {@code eye_psnr}: with few pairs a mean gap can
+ * come from one pair, the count says whether the gaze moved the eyes the right way pair after pair.
  *
  * <p>Pairs ({@link #pairs}): for a subject with n images, inputs i in [0, n/2) and targets n/2 + i, the
  * reference's split of each subject's images into inputs and targets ([0, n) and a permutation of [n, 2n)),
@@ -39,10 +42,22 @@ public final class Evaluator {
     public record Scores(double psnr, double ssim, double l1, @JsonProperty("eye_psnr") double eyePsnr) {
     }
 
-    /** {@code metrics.json}: pair count and mean scores of the three renderings (see the class comment). */
-    @JsonPropertyOrder({"pairs", "redirected", "unchanged_input", "model_at_input_gaze"})
+    /**
+     * {@code metrics.json}: pair count, mean scores of the three renderings (see the class comment), the pairs
+     * where the redirected render won in {@code eye_psnr}, and each pair's scores.
+     */
+    @JsonPropertyOrder({"pairs", "redirected", "unchanged_input", "model_at_input_gaze", "eye_wins", "per_pair"})
     public record Metrics(int pairs, Scores redirected, @JsonProperty("unchanged_input") Scores unchangedInput,
-                          @JsonProperty("model_at_input_gaze") Scores modelAtInputGaze) {
+                          @JsonProperty("model_at_input_gaze") Scores modelAtInputGaze,
+                          @JsonProperty("eye_wins") int eyeWins,
+                          @JsonProperty("per_pair") List<PairScores> perPair) {
+    }
+
+    /** One pair's scores in {@code metrics.json}: subject key, input and target rows, the three renderings. */
+    @JsonPropertyOrder({"subject", "input", "target", "redirected", "unchanged_input", "model_at_input_gaze"})
+    public record PairScores(String subject, int input, int target, Scores redirected,
+                             @JsonProperty("unchanged_input") Scores unchangedInput,
+                             @JsonProperty("model_at_input_gaze") Scores modelAtInputGaze) {
     }
 
     /** A pair to evaluate: subject position in the data set, input row, target row. */
@@ -97,9 +112,15 @@ public final class Evaluator {
         }
         double[][] sums = new double[3][4];
         int[] eyeCounts = new int[3];
+        int eyeWins = 0;
+        List<PairScores> perPair = new ArrayList<>();
         for (Pair p : pairs) {
             PairResult r = evaluate(data, p);
             Scores[] s = {r.redirectedScores(), r.unchangedInputScores(), r.modelAtInputGazeScores()};
+            perPair.add(new PairScores(r.subjectKey(), p.input(), p.target(), s[0], s[1], s[2]));
+            if (s[0].eyePsnr() > s[2].eyePsnr()) {
+                eyeWins++;
+            }
             for (int k = 0; k < 3; k++) {
                 sums[k][0] += s[k].psnr();
                 sums[k][1] += s[k].ssim();
@@ -119,7 +140,7 @@ public final class Evaluator {
             mean[k] = new Scores(sums[k][0] / n, sums[k][1] / n, sums[k][2] / n,
                     eyeCounts[k] == 0 ? Double.NaN : sums[k][3] / eyeCounts[k]);
         }
-        return new Metrics(n, mean[0], mean[1], mean[2]);
+        return new Metrics(n, mean[0], mean[1], mean[2], eyeWins, List.copyOf(perPair));
     }
 
     /** Fits the pair's input and scores the three renderings against its target. */

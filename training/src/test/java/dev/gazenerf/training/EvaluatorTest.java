@@ -51,7 +51,21 @@ class EvaluatorTest {
             JsonNode j = JSON.readTree(JSON.writeValueAsString(m));
             List<String> keys = new ArrayList<>();
             j.fieldNames().forEachRemaining(keys::add);
-            assertEquals(List.of("pairs", "redirected", "unchanged_input", "model_at_input_gaze"), keys);
+            assertEquals(List.of("pairs", "redirected", "unchanged_input", "model_at_input_gaze", "eye_wins", "per_pair"), keys);
+            assertEquals(2, j.get("per_pair").size());
+            int wins = 0;
+            for (int q = 0; q < 2; q++) {
+                Evaluator.PairResult r = results.get(q);
+                JsonNode pj = j.get("per_pair").get(q);
+                assertEquals(val.subjectKey(0), pj.get("subject").asText());
+                assertEquals(r.pair().input(), pj.get("input").asInt());
+                assertEquals(r.pair().target(), pj.get("target").asInt());
+                assertEquals(r.redirectedScores().psnr(), pj.get("redirected").get("psnr").asDouble());
+                assertEquals(r.modelAtInputGazeScores().eyePsnr(), pj.get("model_at_input_gaze").get("eye_psnr").asDouble());
+                assertEquals(r.unchangedInputScores().ssim(), pj.get("unchanged_input").get("ssim").asDouble());
+                wins += r.redirectedScores().eyePsnr() > r.modelAtInputGazeScores().eyePsnr() ? 1 : 0;
+            }
+            assertEquals(wins, j.get("eye_wins").asInt());
             assertEquals(2, j.get("pairs").asInt());
             for (String set : List.of("redirected", "unchanged_input", "model_at_input_gaze")) {
                 List<String> scores = new ArrayList<>();
@@ -62,6 +76,7 @@ class EvaluatorTest {
                 }
                 assertEquals(List.of("psnr", "ssim", "l1", "eye_psnr"), scores, set);
             }
+            assertEquals(2, m.perPair().size());
 
             int o = TinyRun.preset().outputSize();
             double sumPsnr = 0;
