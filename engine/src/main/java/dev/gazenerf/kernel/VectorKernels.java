@@ -57,6 +57,35 @@ public final class VectorKernels {
     }
 
     /**
+     * The sum of a vector's lanes in lane order, {@code ((l0 + l1) + l2) + ...}, the same bits on every JDK and in
+     * every JIT tier. {@code reduceLanes(ADD)} leaves the order of a float sum unspecified, and it does differ: on
+     * JDK 25 the C2-compiled reduction sums in another order than the same code before compilation, so a result
+     * depended on when the JIT compiled the caller (JDK 17's intrinsic sums in lane order, so there this gives the
+     * bits {@code reduceLanes} gave). Up to 16 lanes the lanes are read with constant indices (no allocation);
+     * wider vectors (not on x86) go through a copy.
+     */
+    public static float sumLanesInOrder(FloatVector v) {
+        switch (v.length()) {
+            case 4:
+                return ((v.lane(0) + v.lane(1)) + v.lane(2)) + v.lane(3);
+            case 8:
+                return ((((((v.lane(0) + v.lane(1)) + v.lane(2)) + v.lane(3)) + v.lane(4)) + v.lane(5)) + v.lane(6))
+                        + v.lane(7);
+            case 16:
+                return ((((((((((((((v.lane(0) + v.lane(1)) + v.lane(2)) + v.lane(3)) + v.lane(4)) + v.lane(5))
+                        + v.lane(6)) + v.lane(7)) + v.lane(8)) + v.lane(9)) + v.lane(10)) + v.lane(11)) + v.lane(12))
+                        + v.lane(13)) + v.lane(14)) + v.lane(15);
+            default:
+                float[] lanes = v.toArray();
+                float s = lanes[0];
+                for (int i = 1; i < lanes.length; i++) {
+                    s += lanes[i];
+                }
+                return s;
+        }
+    }
+
+    /**
      * Rows {@code [r0, r1)} of {@code Backend.biasActivation}:
      * {@code y[r,c] = act(y[r,c] + bias[biasOff + (r / rowsPerBias) * biasStride + c])}, y {@code (rows, cols)}
      * with leading dimension ldy; {@code bias} may be null.

@@ -1,8 +1,8 @@
 package dev.gazenerf.render;
 
 import dev.gazenerf.backend.Checks;
+import dev.gazenerf.kernel.VectorKernels;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -137,7 +137,8 @@ public final class ParallelRenderKernels implements RenderKernels {
     /**
      * Vector dot product with two accumulators (even and odd vectors of the row, added at the end): one fma
      * chain made this latency-bound (JFR: {@code dot} was 35% of compositing's forward+backward samples);
-     * the order is fixed by n alone, so results do not depend on threads.
+     * the order is fixed by n alone (the lanes summed in lane order, {@link VectorKernels#sumLanesInOrder}), so
+     * results depend neither on threads nor on the JDK and JIT tier.
      */
     private static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         int vl = SPECIES.length();
@@ -153,7 +154,7 @@ public final class ParallelRenderKernels implements RenderKernels {
         for (; c < bound; c += vl) {
             acc0 = FloatVector.fromArray(SPECIES, a, aOff + c).fma(FloatVector.fromArray(SPECIES, b, bOff + c), acc0);
         }
-        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float s = VectorKernels.sumLanesInOrder(acc0.add(acc1));
         for (; c < n; c++) {
             s += a[aOff + c] * b[bOff + c];
         }
