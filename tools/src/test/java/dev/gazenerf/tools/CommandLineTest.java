@@ -161,10 +161,25 @@ class CommandLineTest {
         assertEquals(0, d.code(), d.err());
         assertTrue(Files.isRegularFile(out.resolve("report.html")));
         assertTrue(Files.isRegularFile(out.resolve("sweep.png")));
-        JsonNode m = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+        ObjectMapper om = new ObjectMapper();
+        JsonNode m = om.readTree(out.resolve("metrics.json").toFile());
         assertEquals(1, m.get("pairs").asInt());
+        assertEquals(1, m.get("per_pair").size());
+        assertTrue(m.get("eye_wins").asInt() >= 0 && m.get("eye_wins").asInt() <= 1);
         String html = Files.readString(out.resolve("report.html"));
         assertTrue(html.contains("<svg") && html.contains("eval/pairs/"), "report lacks the loss curve or the pairs");
+        // the demo's defaults: big dark-iris eyes, the gaze in the eye stream only
+        JsonNode synth = om.readTree(out.resolve("data").resolve("synth_config.json").toFile());
+        assertEquals(2.0, synth.get("eyeScale").asDouble(), 0);
+        assertEquals(0.4, synth.get("irisAlbedo").asDouble(), 1e-12);
+        assertTrue(lastManifest(out).get("preset").get("gazeFreeFace").asBoolean(), "the demo feeds the gaze to the eye stream only");
+        assertTrue(html.contains("gaze fed to the eye stream only"), "the report does not say where the gaze goes");
+    }
+
+    private static JsonNode lastManifest(Path demoOut) throws Exception {
+        try (var steps = Files.list(demoOut.resolve("run").resolve("checkpoints"))) {
+            return new ObjectMapper().readTree(steps.sorted().reduce((a, b) -> b).orElseThrow().resolve("manifest.json").toFile());
+        }
     }
 
     @Test
@@ -173,16 +188,14 @@ class CommandLineTest {
         Path out = dir.resolve("demo-flags");
         Run d = run(small("demo", "--out", out.toString(), "--subjects", "5", "--images", "2", "--steps", "3",
                 "--fit-steps", "2", "--pairs", "1", "--eye-weight", "3.5", "--eye-scale", "1.25", "--iris-albedo", "0.5",
-                "--lr-decay-steps", "7", "--frozen-net", "--quiet"));
+                "--lr-decay-steps", "7", "--frozen-net", "--gaze-in-face", "--quiet"));
         assertEquals(0, d.code(), d.err());
         ObjectMapper om = new ObjectMapper();
         JsonNode synth = om.readTree(out.resolve("data").resolve("synth_config.json").toFile());
         assertEquals(1.25, synth.get("eyeScale").asDouble(), 0);
         assertEquals(0.5, synth.get("irisAlbedo").asDouble(), 0);
-        JsonNode manifest;
-        try (var steps = Files.list(out.resolve("run").resolve("checkpoints"))) {
-            manifest = om.readTree(steps.sorted().reduce((a, b) -> b).orElseThrow().resolve("manifest.json").toFile());
-        }
+        JsonNode manifest = lastManifest(out);
+        assertFalse(manifest.get("preset").get("gazeFreeFace").asBoolean(), "--gaze-in-face feeds the gaze to the face stream too");
         assertEquals(3.5, manifest.get("options").get("loss").get("eyes").asDouble(), 0);
         assertEquals(7, manifest.get("options").get("lrDecaySteps").asInt());
         String html = Files.readString(out.resolve("report.html"));
