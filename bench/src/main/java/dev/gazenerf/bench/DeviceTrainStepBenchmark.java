@@ -1,14 +1,7 @@
 package dev.gazenerf.bench;
 
-import dev.gazenerf.backend.Backend;
 import dev.gazenerf.backend.Backends;
-import dev.gazenerf.datasets.GazeDataset;
-import dev.gazenerf.datasets.LoaderOptions;
-import dev.gazenerf.datasets.Splits;
-import dev.gazenerf.datasets.synth.SynthConfig;
-import dev.gazenerf.datasets.synth.SyntheticDataset;
-import dev.gazenerf.model.Preset;
-import dev.gazenerf.training.TrainOptions;
+import dev.gazenerf.training.SyntheticTrainer;
 import dev.gazenerf.training.Trainer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -25,25 +18,24 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Issue 6's comparison: whole training steps per second of the {@link Trainer} ({@code train}'s inner loop: the
  * next batch of 2 images, forward, the reconstruction loss, backward, the offset gradients and penalties, Adam),
- * on synthetic data of the preset's output size (3 subjects x 2 images, generated at setup).
+ * on synthetic data of the preset's output size (4 subjects x 2 images, generated at setup; see
+ * {@link SyntheticTrainer}).
  * <ul>
  *   <li>{@code vector}: the host path on the {@code vector} backend;</li>
  *   <li>{@code opencl}: the device-resident step ({@code DeviceModelStep}: every kernel of forward, backward and
  *       the networks' Adam on the OpenCL device, one upload and one download per step), on
  *       {@code -Dgazenerf.device=N} or the default device. Fails without a device.</li>
  * </ul>
- * Setup prints the device and runs one step; nothing else is checked here (the parity of the two paths is
- * {@code DeviceTrainingTest}'s).
+ * Setup prints the device and runs the first step, and for {@code opencl} first the first step of {@code vector}
+ * on the same data: the two losses must agree within {@link SyntheticTrainer#FIRST_STEP_LOSS_REL} before anything is
+ * timed (the parity of whole loss curves is {@code DeviceTrainingTest}'s). {@code engine-tornadovm}'s
+ * {@code TornadoVmTrainStepBenchmark} is the same benchmark for {@code tornadovm}; {@code bench/compare-backends}
+ * runs both ({@code train_step}, {@code tiny}).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -52,30 +44,20 @@ import java.util.stream.Stream;
 @Measurement(iterations = 3, time = 10)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx10g"})
 public class DeviceTrainStepBenchmark {
-    @Param({"small", "paper"})
+    @Param({"tiny", "small", "paper"})
     public String preset;
 
     @Param({"vector", "opencl"})
     public String impl;
 
-    private Path dir;
-    private Backend be;
-    private GazeDataset train;
+    private SyntheticTrainer run;
     private Trainer trainer;
 
     @Setup(Level.Trial)
     public void setup() throws IOException {
-        Preset p = Preset.load(preset);
-        dir = Files.createTempDirectory("gazenerf-bench-");
-        SyntheticDataset.generate(SynthConfig.defaults(4, 2, p.outputSize(), 5), dir.resolve("data"), null);
-        be = Backends.create(impl);
-        train = GazeDataset.open(dir.resolve("data"), Splits.TRAIN, LoaderOptions.defaults().withOutputSize(p.outputSize()));
-        // steps far beyond what JMH runs: trainStep is called directly, nothing is written
-        trainer = new Trainer(p, be, train, null, TrainOptions.reference(1_000_000).withIntervals(1_000_000, 0),
-                dir.resolve("run"));
-        System.out.println("# " + preset + " on " + be.name() + " (" + be.device() + ")"
-                + (trainer.runsOnDevice() ? ": device-resident step" : ": host step"));
-        trainer.trainStep();
+        run = SyntheticTrainer.start(preset, Backends.create(impl), 2);
+        trainer = run.trainer();
+        System.out.println("# " + run.describe());
     }
 
     @Benchmark
@@ -85,17 +67,6 @@ public class DeviceTrainStepBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
-        trainer.close();
-        train.close();
-        be.close();
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(f -> {
-                try {
-                    Files.delete(f);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        }
+        run.close();
     }
 }
