@@ -94,6 +94,14 @@ final class VectorGemm {
 
     private final WorkerPool.Body packSharedB = this::packSharedPanel;
     private final WorkerPool.Body rowBlock = this::rowBlock;
+    /**
+     * The TN form reads its operands in place ({@link #kernelTN}, {@link #kernelTNPackedA}) when a column round has
+     * at most this many panels (n <= 128): then each packed float would serve only a few tiles and packing cost about
+     * as much as the multiply-adds (the {@code tiny} step's profile: packATransposed 7.9%, packBRows 7.4%; see
+     * bench/PROFILE.md). GemmBenchmark.gemmTN on 2 threads, 2026-11-26: n = 64, k = 12,288: 141 against 85 GFLOP/s
+     * packed; n = 128: 134 against 123; n = 384, k = 4,096: 143 against 157, so wider weight gradients stay packed.
+     */
+    static final int TN_IN_PLACE_PANELS = 4;
 
     VectorGemm(WorkerPool pool) {
         this.pool = pool;
@@ -190,6 +198,8 @@ final class VectorGemm {
         int kcB = Math.min(KC, k - p0);
         if (form == FORM_NT) {
             packBTransposed(b, bOff, ldb, jc, nc, p0, kcB, panel * NR, bShared, blk * blockStride);
+        } else if (form == FORM_TN && panels <= TN_IN_PLACE_PANELS && (panel + 1) * NR <= nc) {
+            return;  // a full panel of the TN form's B' is read in place (kernelTN, kernelTNPackedA)
         } else {
             packBRows(b, bOff, ldb, jc, nc, p0, kcB, panel * NR, bShared, blk * blockStride);
         }
@@ -215,7 +225,36 @@ final class VectorGemm {
             int bBase = blk * blockStride + j0 * kcB;
             int cBase = cOff + ic * ldc + col0;
             int full = 0;  // rows done in place
-            if (form == FORM_TN) {
+            if (form == FORM_TN && panels <= TN_IN_PLACE_PANELS) {
+                // A' (i, p) = A[p, i] and B' (p, j) = B[p, j] are consecutive floats of row p of A and of B: full groups
+                // of MR rows read both in place; a last group of fewer rows is packed (zero-padded) and reads B in
+                // place; an edge panel (fewer than NR columns) goes through the packed copies.
+                int fullCols = cols - cols % NR;
+                full = mc - mc % MR;
+                int aBase = aOff + p0 * lda + ic;
+                int bRow = bOff + p0 * ldb + col0;
+                for (int q = 0; q < full; q += MR) {
+                    int ci = cBase + q * ldc;
+                    for (int t = 0; t < fullCols; t += NR) {
+                        kernelTN(kcB, a, aBase + q, lda, b, bRow + t, ldb, c, ci + t, ldc, load);
+                    }
+                }
+                if (full < mc || fullCols < cols) {
+                    packATransposed(a, aOff, lda, ic, mc, p0, kcB, ap, 0);
+                }
+                if (full < mc) {
+                    int ci = cBase + full * ldc;
+                    for (int t = 0; t < fullCols; t += NR) {
+                        kernelTNPackedA(kcB, ap, full * kcB, b, bRow + t, ldb, c, ci + t, ldc, load, mc - full,
+                                tile[worker]);
+                    }
+                }
+                if (fullCols < cols) {
+                    macro(kcB, ap, bShared, bBase + fullCols * kcB, mc, cols - fullCols, cBase + fullCols, load,
+                            tile[worker]);
+                }
+                continue;
+            } else if (form == FORM_TN) {
                 packATransposed(a, aOff, lda, ic, mc, p0, kcB, ap, 0);
             } else {
                 // A is row-major: full groups of MR rows are read in place (packing them cost 5% of the paper
@@ -443,6 +482,146 @@ final class VectorGemm {
         c50.intoArray(tile, 5 * NR);
         c51.intoArray(tile, 5 * NR + VL);
         writeTile(tile, c, ci, ldc, load, MR, nr);
+    }
+
+    /**
+     * {@link #kernel} for the TN form on a full {@value #MR} x {@code NR} tile with both operands read in place:
+     * {@code A'(r, p) = a[a0 + p * lda + r]} (row p of A, {@value #MR} consecutive floats) and
+     * {@code B'(p, j) = b[b0 + p * ldb + j]} (row p of B, {@code NR} consecutive floats). The same fma order as
+     * packing both first, so the same bits.
+     */
+    private static void kernelTN(int kc, float[] a, int a0, int lda, float[] b, int b0, int ldb, float[] c, int ci,
+                                 int ldc, boolean load) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = c00;
+        FloatVector c10 = c00;
+        FloatVector c11 = c00;
+        FloatVector c20 = c00;
+        FloatVector c21 = c00;
+        FloatVector c30 = c00;
+        FloatVector c31 = c00;
+        FloatVector c40 = c00;
+        FloatVector c41 = c00;
+        FloatVector c50 = c00;
+        FloatVector c51 = c00;
+        int ai = a0;
+        int bi = b0;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0v = FloatVector.fromArray(S, b, bi);
+            FloatVector b1v = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector x = FloatVector.broadcast(S, a[ai]);
+            c00 = x.fma(b0v, c00);
+            c01 = x.fma(b1v, c01);
+            x = FloatVector.broadcast(S, a[ai + 1]);
+            c10 = x.fma(b0v, c10);
+            c11 = x.fma(b1v, c11);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c20 = x.fma(b0v, c20);
+            c21 = x.fma(b1v, c21);
+            x = FloatVector.broadcast(S, a[ai + 3]);
+            c30 = x.fma(b0v, c30);
+            c31 = x.fma(b1v, c31);
+            x = FloatVector.broadcast(S, a[ai + 4]);
+            c40 = x.fma(b0v, c40);
+            c41 = x.fma(b1v, c41);
+            x = FloatVector.broadcast(S, a[ai + 5]);
+            c50 = x.fma(b0v, c50);
+            c51 = x.fma(b1v, c51);
+            ai += lda;
+            bi += ldb;
+        }
+        // written out, as in kernel()
+        int r0 = ci;
+        int r1 = r0 + ldc;
+        int r2 = r1 + ldc;
+        int r3 = r2 + ldc;
+        int r4 = r3 + ldc;
+        int r5 = r4 + ldc;
+        if (load) {
+            c00 = c00.add(FloatVector.fromArray(S, c, r0));
+            c01 = c01.add(FloatVector.fromArray(S, c, r0 + VL));
+            c10 = c10.add(FloatVector.fromArray(S, c, r1));
+            c11 = c11.add(FloatVector.fromArray(S, c, r1 + VL));
+            c20 = c20.add(FloatVector.fromArray(S, c, r2));
+            c21 = c21.add(FloatVector.fromArray(S, c, r2 + VL));
+            c30 = c30.add(FloatVector.fromArray(S, c, r3));
+            c31 = c31.add(FloatVector.fromArray(S, c, r3 + VL));
+            c40 = c40.add(FloatVector.fromArray(S, c, r4));
+            c41 = c41.add(FloatVector.fromArray(S, c, r4 + VL));
+            c50 = c50.add(FloatVector.fromArray(S, c, r5));
+            c51 = c51.add(FloatVector.fromArray(S, c, r5 + VL));
+        }
+        c00.intoArray(c, r0);
+        c01.intoArray(c, r0 + VL);
+        c10.intoArray(c, r1);
+        c11.intoArray(c, r1 + VL);
+        c20.intoArray(c, r2);
+        c21.intoArray(c, r2 + VL);
+        c30.intoArray(c, r3);
+        c31.intoArray(c, r3 + VL);
+        c40.intoArray(c, r4);
+        c41.intoArray(c, r4 + VL);
+        c50.intoArray(c, r5);
+        c51.intoArray(c, r5 + VL);
+    }
+
+    /**
+     * {@link #kernel} for a last group of {@code mr < MR} rows of the TN form: A' packed (zero-padded micro-panel at
+     * {@code ai}), B' read in place ({@code B'(p, j) = b[b0 + p * ldb + j]}, a full panel), written through
+     * {@code tile}. The same fma order as packing B' too, so the same bits.
+     */
+    private static void kernelTNPackedA(int kc, float[] ap, int ai, float[] b, int b0, int ldb, float[] c, int ci,
+                                        int ldc, boolean load, int mr, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = c00;
+        FloatVector c10 = c00;
+        FloatVector c11 = c00;
+        FloatVector c20 = c00;
+        FloatVector c21 = c00;
+        FloatVector c30 = c00;
+        FloatVector c31 = c00;
+        FloatVector c40 = c00;
+        FloatVector c41 = c00;
+        FloatVector c50 = c00;
+        FloatVector c51 = c00;
+        int bi = b0;
+        for (int p = 0; p < kc; p++) {
+            int o = ai + p * MR;
+            FloatVector b0v = FloatVector.fromArray(S, b, bi);
+            FloatVector b1v = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector x = FloatVector.broadcast(S, ap[o]);
+            c00 = x.fma(b0v, c00);
+            c01 = x.fma(b1v, c01);
+            x = FloatVector.broadcast(S, ap[o + 1]);
+            c10 = x.fma(b0v, c10);
+            c11 = x.fma(b1v, c11);
+            x = FloatVector.broadcast(S, ap[o + 2]);
+            c20 = x.fma(b0v, c20);
+            c21 = x.fma(b1v, c21);
+            x = FloatVector.broadcast(S, ap[o + 3]);
+            c30 = x.fma(b0v, c30);
+            c31 = x.fma(b1v, c31);
+            x = FloatVector.broadcast(S, ap[o + 4]);
+            c40 = x.fma(b0v, c40);
+            c41 = x.fma(b1v, c41);
+            x = FloatVector.broadcast(S, ap[o + 5]);
+            c50 = x.fma(b0v, c50);
+            c51 = x.fma(b1v, c51);
+            bi += ldb;
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, VL);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + VL);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + VL);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + VL);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + VL);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + VL);
+        writeTile(tile, c, ci, ldc, load, mr, NR);
     }
 
     private static void writeTile(float[] tile, float[] c, int ci, int ldc, boolean load, int mr, int nr) {

@@ -117,14 +117,17 @@ class VectorBackendTest {
     }
 
     /**
-     * NT and NN read full groups of 6 rows of A in place and pack only a last partial group: each row of a gemm
-     * over many rows (mostly in place) must have the bits of that row computed alone (m = 1, packed). Leading
-     * dimensions wider than k, more than one k block, n = 1, narrow and wide n, accumulate on and off; TN (always
-     * packed) too, on 1 and 2 threads.
+     * NT and NN read full groups of 6 rows of A in place and pack only a last partial group; TN with n <= 128 reads
+     * both operands in place (a last partial group of rows packed, B' in place; an edge panel packed), wider TN
+     * packs: each row of a gemm over many rows (mostly in place) must have the bits of that row computed alone
+     * (m = 1). Leading dimensions wider than k, more than one k block, n = 1, narrow and wide n, m a multiple of 6
+     * or not, an edge panel or none, few rows (column panels split between threads), accumulate on and off, on 1
+     * and 2 threads.
      */
     @Test
     void rowsReadInPlaceGiveTheBitsOfPackedRows() {
-        int[][] sizes = {{13, 1, 45}, {37, 33, 400}, {131, 64, 63}, {6, 3, 800}, {250, 258, 130}};
+        int[][] sizes = {{13, 1, 45}, {37, 33, 400}, {131, 64, 63}, {6, 3, 800}, {250, 258, 130}, {66, 70, 500},
+            {64, 64, 1000}, {6, 96, 800}, {20, 128, 390}};
         for (VectorBackend be : new VectorBackend[]{one, two}) {
             for (String form : new String[]{"gemmNT", "gemmNN", "gemmTN"}) {
                 for (int[] sz : sizes) {
