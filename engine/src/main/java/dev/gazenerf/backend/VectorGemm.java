@@ -239,13 +239,18 @@ final class VectorGemm {
                         kernelTN(kcB, a, aBase + q, lda, b, bRow + t, ldb, c, ci + t, ldc, load);
                     }
                 }
-                if (full < mc || fullCols < cols) {
+                // an edge panel needs every row packed; otherwise only the last group of fewer rows is
+                int restA = 0;
+                if (fullCols < cols) {
                     packATransposed(a, aOff, lda, ic, mc, p0, kcB, ap, 0);
+                    restA = full * kcB;
+                } else if (full < mc) {
+                    packATransposed(a, aOff, lda, ic + full, mc - full, p0, kcB, ap, 0);
                 }
                 if (full < mc) {
                     int ci = cBase + full * ldc;
                     for (int t = 0; t < fullCols; t += NR) {
-                        kernelTNPackedA(kcB, ap, full * kcB, b, bRow + t, ldb, c, ci + t, ldc, load, mc - full,
+                        kernelTNPackedA(kcB, ap, restA, b, bRow + t, ldb, c, ci + t, ldc, load, mc - full,
                                 tile[worker]);
                     }
                 }
