@@ -56,7 +56,7 @@ final class DemoCommand implements Callable<Integer> {
     int images;
 
     @Option(names = "--steps", defaultValue = "7000", paramLabel = "N",
-            description = "Training steps (default ${DEFAULT-VALUE}: about 12 minutes on 2 cores; the eyes appear after 3,000 to 5,000).")
+            description = "Training steps (default ${DEFAULT-VALUE}: about 11 minutes on 2 cores; the eyes appear after 3,000 to 5,000).")
     int steps;
 
     @Option(names = "--lr-scale", defaultValue = "10", paramLabel = "F",
