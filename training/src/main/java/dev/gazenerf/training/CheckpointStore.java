@@ -157,7 +157,8 @@ public final class CheckpointStore {
         }
     }
 
-    private static void deleteTree(Path p) throws IOException {
+    /** Deletes {@code p} and everything under it (also used by {@link FittedFace} and {@link SyntheticTrainer}). */
+    static void deleteTree(Path p) throws IOException {
         try (Stream<Path> s = Files.walk(p)) {
             s.sorted(Comparator.reverseOrder()).forEach(q -> {
                 try {

@@ -13,13 +13,10 @@ import dev.gazenerf.nn.Adam;
 import dev.gazenerf.render.RenderKernels;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * One face adapted by {@link Fitter} to one image (section 4 of the reference spec): the adapted network
@@ -273,12 +270,12 @@ public final class FittedFace implements AutoCloseable {
             m.set("fit", JSON.valueToTree(summary));
             Files.write(tmp.resolve(MANIFEST), JSON.writeValueAsBytes(m));
             if (Files.exists(dir)) {
-                deleteTree(dir);
+                CheckpointStore.deleteTree(dir);
             }
             Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             if (Files.exists(tmp)) {
-                deleteTree(tmp);
+                CheckpointStore.deleteTree(tmp);
             }
         }
     }
@@ -298,20 +295,6 @@ public final class FittedFace implements AutoCloseable {
         state.loadWeights(SafeTensors.read(dir.resolve(WEIGHTS)), dir.resolve(WEIGHTS).toString());
         state.loadOffsets(SafeTensors.read(dir.resolve(OFFSETS)), dir.resolve(OFFSETS).toString());
         return new FittedFace(preset, model, state, base, summary, backend);
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        try (Stream<Path> s = Files.walk(p)) {
-            s.sorted(Comparator.reverseOrder()).forEach(q -> {
-                try {
-                    Files.deleteIfExists(q);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
     }
 
     @Override

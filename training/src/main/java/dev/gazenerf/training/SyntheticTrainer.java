@@ -11,11 +11,8 @@ import dev.gazenerf.datasets.synth.SyntheticDataset;
 import dev.gazenerf.model.Preset;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * A {@link Trainer} on synthetic data generated into a temporary folder, already checked against the host path:
@@ -165,6 +162,15 @@ public final class SyntheticTrainer implements AutoCloseable {
         closeAll(trainer, train, backend, dir, null);
     }
 
+    /** {@code first}, with {@code e} added as suppressed; or {@code e} when there was none. */
+    private static Throwable firstOf(Throwable first, Throwable e) {
+        if (first == null) {
+            return e;
+        }
+        first.addSuppressed(e);
+        return first;
+    }
+
     /** Closes what exists and deletes the folder; the first failure is thrown, or added to {@code pending}. */
     private static void closeAll(Trainer trainer, GazeDataset train, Backend backend, Path dir, Throwable pending)
             throws IOException {
@@ -176,23 +182,13 @@ public final class SyntheticTrainer implements AutoCloseable {
             try {
                 c.close();
             } catch (Exception e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
+                first = firstOf(first, e);
             }
         }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path f : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(f);
-            }
-        } catch (IOException | UncheckedIOException e) {
-            if (first == null) {
-                first = e;
-            } else {
-                first.addSuppressed(e);
-            }
+        try {
+            CheckpointStore.deleteTree(dir);
+        } catch (IOException e) {
+            first = firstOf(first, e);
         }
         if (first != null && pending == null) {
             if (first instanceof IOException io) {
