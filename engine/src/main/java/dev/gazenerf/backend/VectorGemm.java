@@ -92,6 +92,15 @@ final class VectorGemm {
     private int roundBlocks;
     private int panelGroups;
 
+    private final boolean thinPaths;
+    // thin products (m, n or k = 1): A'(i, p) = a[aOff + i * aI + p * aP], B'(p, j) = b[bOff + p * bP + j * bJ]
+    private int aI;
+    private int aP;
+    private int bP;
+    private int bJ;
+    private int thinOutputs;
+    private int thinTasks;
+    private final WorkerPool.Body thinTask = this::thinTask;
     private final WorkerPool.Body packSharedB = this::packSharedPanel;
     private final WorkerPool.Body rowBlock = this::rowBlock;
     /**
@@ -114,7 +123,13 @@ final class VectorGemm {
     }
 
     VectorGemm(WorkerPool pool) {
+        this(pool, true);
+    }
+
+    /** With {@code thinPaths} false every product takes the blocked path (tests compare the two, bit for bit). */
+    VectorGemm(WorkerPool pool, boolean thinPaths) {
         this.pool = pool;
+        this.thinPaths = thinPaths;
         int w = pool.threads();
         this.aPack = new float[w][0];
         this.tile = new float[w][MR * NR];
@@ -150,12 +165,267 @@ final class VectorGemm {
         this.accumulate = accumulate;
         boolean parallel = pool.threads() > 1 && 2L * m * n * k >= PARALLEL_FLOPS;
         try {
+            if (thinPaths && (m == 1 || n == 1 || k == 1)) {
+                thin(parallel);
+                return;
+            }
             blocks(parallel);
         } finally {
             this.a = null;
             this.b = null;
             this.c = null;
         }
+    }
+
+    /**
+     * Products with a dimension of 1 (the density head's one output column, the per-image code products' one row,
+     * outer products with k = 1) without packing: packing a (k, NR) panel to use one of its columns, or a whole
+     * weight matrix for one row, cost more than the multiply-adds (1.5 ms of the paper MLP's 180 ms step for 3 M
+     * multiply-adds, bench/PROFILE.md). Each element of C is computed exactly as the blocked path computes it: per
+     * k block of {@value #KC} an fma chain over p from zero, added to C in block order (to the old C when
+     * accumulating), so both paths give the same bits (VectorGemmThinTest) and determinism is unchanged.
+     * Where one operand is contiguous along the output's long dimension the lanes run along it; otherwise eight
+     * independent scalar fma chains run side by side.
+     */
+    private void thin(boolean parallel) {
+        if (form == FORM_TN) {
+            aI = 1;
+            aP = lda;
+        } else {
+            aI = lda;
+            aP = 1;
+        }
+        if (form == FORM_NT) {
+            bP = 1;
+            bJ = ldb;
+        } else {
+            bP = ldb;
+            bJ = 1;
+        }
+        // outputs handed out to tasks: column chunks for a single row with contiguous B' columns, rows otherwise
+        thinOutputs = m == 1 && bJ == 1 ? ceilDiv(n, THIN_COLUMNS) : m;
+        thinTasks = parallel ? Math.min(thinOutputs, 4 * pool.threads()) : 1;
+        if (thinTasks > 1) {
+            pool.run(thinTask, thinTasks);
+        } else {
+            thinTask(0, 0);
+        }
+    }
+
+    /** Columns of C per task when a single row runs along contiguous B' columns. */
+    private static final int THIN_COLUMNS = 4 * VL;
+
+    private void thinTask(int task, int worker) {
+        int o0 = (int) ((long) thinOutputs * task / thinTasks);
+        int o1 = (int) ((long) thinOutputs * (task + 1) / thinTasks);
+        if (m == 1 && bJ == 1) {
+            int j1 = Math.min(n, o1 * THIN_COLUMNS);
+            for (int j = o0 * THIN_COLUMNS; j < j1; j += THIN_COLUMNS) {
+                rowAlongColumns(j, Math.min(THIN_COLUMNS, j1 - j));
+            }
+        } else if (n == 1 && aI == 1 && k > 1) {
+            columnAlongRows(o0, o1);
+        } else if (k == 1 && bJ == 1) {
+            for (int i = o0; i < o1; i++) {
+                outerRow(i);
+            }
+        } else {
+            for (int i = o0; i < o1; i++) {
+                // one row of C: eight chains at a time along j (for n = 1, eight rows at a time instead)
+                if (n == 1) {
+                    int count = Math.min(8, o1 - i);
+                    chains(aOff + i * aI, aI, bOff, 0, cOff + i * ldc, ldc, count);
+                    i += count - 1;
+                } else {
+                    for (int j = 0; j < n; j += 8) {
+                        chains(aOff + i * aI, 0, bOff + j * bJ, bJ, cOff + i * ldc + j, 1, Math.min(8, n - j));
+                    }
+                }
+            }
+        }
+    }
+
+    /** C[0, j0 .. j0+cols) for m = 1 with B' rows contiguous: lanes along j, one fma chain per lane. */
+    private void rowAlongColumns(int j0, int cols) {
+        int ci = cOff + j0;
+        int vecEnd = cols - cols % VL;
+        for (int p0 = 0; p0 < k; p0 += KC) {
+            int kc = Math.min(KC, k - p0);
+            boolean load = accumulate || p0 > 0;
+            int j = 0;
+            if (vecEnd == 4 * VL) {
+                FloatVector s0 = FloatVector.zero(S);
+                FloatVector s1 = s0;
+                FloatVector s2 = s0;
+                FloatVector s3 = s0;
+                int bi = bOff + p0 * bP + j0;
+                int ai = aOff + p0 * aP;
+                for (int p = 0; p < kc; p++, bi += bP, ai += aP) {
+                    FloatVector x = FloatVector.broadcast(S, a[ai]);
+                    s0 = x.fma(FloatVector.fromArray(S, b, bi), s0);
+                    s1 = x.fma(FloatVector.fromArray(S, b, bi + VL), s1);
+                    s2 = x.fma(FloatVector.fromArray(S, b, bi + 2 * VL), s2);
+                    s3 = x.fma(FloatVector.fromArray(S, b, bi + 3 * VL), s3);
+                }
+                storeSum(s0, ci, load);
+                storeSum(s1, ci + VL, load);
+                storeSum(s2, ci + 2 * VL, load);
+                storeSum(s3, ci + 3 * VL, load);
+                j = vecEnd;
+            }
+            for (; j < vecEnd; j += VL) {
+                FloatVector s0 = FloatVector.zero(S);
+                int bi = bOff + p0 * bP + j0 + j;
+                int ai = aOff + p0 * aP;
+                for (int p = 0; p < kc; p++, bi += bP, ai += aP) {
+                    s0 = FloatVector.broadcast(S, a[ai]).fma(FloatVector.fromArray(S, b, bi), s0);
+                }
+                storeSum(s0, ci + j, load);
+            }
+            for (; j < cols; j++) {
+                float s0 = 0f;
+                int bi = bOff + p0 * bP + j0 + j;
+                int ai = aOff + p0 * aP;
+                for (int p = 0; p < kc; p++, bi += bP, ai += aP) {
+                    s0 = Math.fma(a[ai], b[bi], s0);
+                }
+                c[ci + j] = load ? c[ci + j] + s0 : s0;
+            }
+        }
+    }
+
+    private void storeSum(FloatVector s, int ci, boolean load) {
+        (load ? s.add(FloatVector.fromArray(S, c, ci)) : s).intoArray(c, ci);
+    }
+
+    /** C[i0 .. i1, 0] for n = 1 with A' columns contiguous (TN): lanes along i, one fma chain per lane. */
+    private void columnAlongRows(int i0, int i1) {
+        int i = i0;
+        for (; i + VL <= i1; i += VL) {
+            for (int p0 = 0; p0 < k; p0 += KC) {
+                int kc = Math.min(KC, k - p0);
+                boolean load = accumulate || p0 > 0;
+                FloatVector s0 = FloatVector.zero(S);
+                int ai = aOff + p0 * aP + i;
+                int bi = bOff + p0 * bP;
+                for (int p = 0; p < kc; p++, ai += aP, bi += bP) {
+                    s0 = FloatVector.fromArray(S, a, ai).fma(FloatVector.broadcast(S, b[bi]), s0);
+                }
+                for (int r = 0; r < VL; r++) {
+                    int ci = cOff + (i + r) * ldc;
+                    float v = s0.lane(r);
+                    c[ci] = load ? c[ci] + v : v;
+                }
+            }
+        }
+        for (; i < i1; i += 8) {
+            chains(aOff + i * aI, aI, bOff, 0, cOff + i * ldc, ldc, Math.min(8, i1 - i));
+        }
+    }
+
+    /** Row i of an outer product (k = 1) with B' contiguous along j: C[i, j] (+)= fma(A'(i, 0), B'(0, j), 0). */
+    private void outerRow(int i) {
+        float x = a[aOff + i * aI];
+        FloatVector xv = FloatVector.broadcast(S, x);
+        FloatVector zero = FloatVector.zero(S);
+        int ci = cOff + i * ldc;
+        int j = 0;
+        for (; j <= n - VL; j += VL) {
+            storeSum(xv.fma(FloatVector.fromArray(S, b, bOff + j), zero), ci + j, accumulate);
+        }
+        for (; j < n; j++) {
+            float s0 = Math.fma(x, b[bOff + j], 0f);
+            c[ci + j] = accumulate ? c[ci + j] + s0 : s0;
+        }
+    }
+
+    /**
+     * Up to eight outputs, each its own scalar fma chain: output r reads A' from {@code a0 + r * aStep + p * aP} and
+     * B' from {@code b0 + r * bStep + p * bP} and is written at {@code c0 + r * cStep}; one of the steps is zero
+     * (eight rows of a one-column product, or eight columns of a one-row product).
+     */
+    private void chains(int a0, int aStep, int b0, int bStep, int c0, int cStep, int count) {
+        for (int p0 = 0; p0 < k; p0 += KC) {
+            int kc = Math.min(KC, k - p0);
+            boolean load = accumulate || p0 > 0;
+            int ai = a0 + p0 * aP;
+            int bi = b0 + p0 * bP;
+            if (count == 8) {
+                float s0 = 0f;
+                float s1 = 0f;
+                float s2 = 0f;
+                float s3 = 0f;
+                float s4 = 0f;
+                float s5 = 0f;
+                float s6 = 0f;
+                float s7 = 0f;
+                if (bStep == 0) {
+                    // eight rows against one column: eight A' streams, one B' value per step
+                    int a1 = ai + aStep;
+                    int a2 = a1 + aStep;
+                    int a3 = a2 + aStep;
+                    int a4 = a3 + aStep;
+                    int a5 = a4 + aStep;
+                    int a6 = a5 + aStep;
+                    int a7 = a6 + aStep;
+                    for (int p = 0; p < kc; p++) {
+                        float bv = b[bi + p * bP];
+                        int o = p * aP;
+                        s0 = Math.fma(a[ai + o], bv, s0);
+                        s1 = Math.fma(a[a1 + o], bv, s1);
+                        s2 = Math.fma(a[a2 + o], bv, s2);
+                        s3 = Math.fma(a[a3 + o], bv, s3);
+                        s4 = Math.fma(a[a4 + o], bv, s4);
+                        s5 = Math.fma(a[a5 + o], bv, s5);
+                        s6 = Math.fma(a[a6 + o], bv, s6);
+                        s7 = Math.fma(a[a7 + o], bv, s7);
+                    }
+                } else {
+                    // one row against eight columns (aStep = 0): one A' value per step, eight B' streams
+                    int b1 = bi + bStep;
+                    int b2 = b1 + bStep;
+                    int b3 = b2 + bStep;
+                    int b4 = b3 + bStep;
+                    int b5 = b4 + bStep;
+                    int b6 = b5 + bStep;
+                    int b7 = b6 + bStep;
+                    for (int p = 0; p < kc; p++) {
+                        float av = a[ai + p * aP];
+                        int o = p * bP;
+                        s0 = Math.fma(av, b[bi + o], s0);
+                        s1 = Math.fma(av, b[b1 + o], s1);
+                        s2 = Math.fma(av, b[b2 + o], s2);
+                        s3 = Math.fma(av, b[b3 + o], s3);
+                        s4 = Math.fma(av, b[b4 + o], s4);
+                        s5 = Math.fma(av, b[b5 + o], s5);
+                        s6 = Math.fma(av, b[b6 + o], s6);
+                        s7 = Math.fma(av, b[b7 + o], s7);
+                    }
+                }
+                addTo(c0, s0, load);
+                addTo(c0 + cStep, s1, load);
+                addTo(c0 + 2 * cStep, s2, load);
+                addTo(c0 + 3 * cStep, s3, load);
+                addTo(c0 + 4 * cStep, s4, load);
+                addTo(c0 + 5 * cStep, s5, load);
+                addTo(c0 + 6 * cStep, s6, load);
+                addTo(c0 + 7 * cStep, s7, load);
+            } else {
+                for (int r = 0; r < count; r++) {
+                    float s0 = 0f;
+                    int ar = ai + r * aStep;
+                    int br = bi + r * bStep;
+                    for (int p = 0; p < kc; p++, ar += aP, br += bP) {
+                        s0 = Math.fma(a[ar], b[br], s0);
+                    }
+                    addTo(c0 + r * cStep, s0, load);
+                }
+            }
+        }
+    }
+
+    private void addTo(int ci, float s, boolean load) {
+        c[ci] = load ? c[ci] + s : s;
     }
 
     /**
