@@ -92,7 +92,7 @@ final class VectorGemm {
     private int roundBlocks;
     private int panelGroups;
 
-    private final boolean thinPaths;
+    private final boolean shortcuts;
     // thin products (m, n or k = 1): A'(i, p) = a[aOff + i * aI + p * aP], B'(p, j) = b[bOff + p * bP + j * bJ]
     private int aI;
     private int aP;
@@ -126,10 +126,13 @@ final class VectorGemm {
         this(pool, true);
     }
 
-    /** With {@code thinPaths} false every product takes the blocked path (tests compare the two, bit for bit). */
-    VectorGemm(WorkerPool pool, boolean thinPaths) {
+    /**
+     * With {@code shortcuts} false every product takes the blocked path, without {@link #thin} products or the
+     * {@link #swappedTN} form (tests compare the two, bit for bit).
+     */
+    VectorGemm(WorkerPool pool, boolean shortcuts) {
         this.pool = pool;
-        this.thinPaths = thinPaths;
+        this.shortcuts = shortcuts;
         int w = pool.threads();
         this.aPack = new float[w][0];
         this.tile = new float[w][MR * NR];
@@ -165,8 +168,12 @@ final class VectorGemm {
         this.accumulate = accumulate;
         boolean parallel = pool.threads() > 1 && 2L * m * n * k >= PARALLEL_FLOPS;
         try {
-            if (thinPaths && (m == 1 || n == 1 || k == 1)) {
+            if (shortcuts && (m == 1 || n == 1 || k == 1)) {
                 thin(parallel);
+                return;
+            }
+            if (shortcuts && form == FORM_TN && 2 * n < m) {
+                swappedTN(parallel);
                 return;
             }
             blocks(parallel);
@@ -177,13 +184,65 @@ final class VectorGemm {
         }
     }
 
+    private float[] cT = new float[0];  // swappedTN's transposed C
+
+    /**
+     * A weight gradient with less than half as many columns as rows (the encoded points' 63 columns against 384
+     * rows) computed as its transpose, {@code C^T = B^T A} (still the TN form, operands swapped): the wide operand
+     * dY is then packed as B' panels (vector copies) and the narrow one transposed into A' micro-panels, instead of
+     * transposing all of dY for two panels. Each element is the same fma chain over p (fma(x, y, s) = fma(y, x, s))
+     * in the same k blocks, added to the same old value, so the same bits (VectorGemmShortcutTest). GemmAB
+     * (in-process alternation), 384 x 63 x 4,096 on 2 threads: 101.9 against 117.4 and 101.2 against 110.4
+     * GFLOP/s in two runs, the same on one thread; 258 x 192 gained nothing (so n < m / 2 only).
+     */
+    private void swappedTN(boolean parallel) {
+        float[] aOrig = a;
+        int aOffOrig = aOff;
+        int ldaOrig = lda;
+        float[] cOrig = c;
+        int cOffOrig = cOff;
+        int ldcOrig = ldc;
+        int mOrig = m;
+        int nOrig = n;
+        if (cT.length < mOrig * nOrig) {
+            cT = new float[mOrig * nOrig];
+        }
+        float[] t = cT;
+        if (accumulate) {
+            for (int i = 0; i < mOrig; i++) {
+                int src = cOffOrig + i * ldcOrig;
+                for (int j = 0; j < nOrig; j++) {
+                    t[j * mOrig + i] = cOrig[src + j];
+                }
+            }
+        }
+        m = nOrig;
+        n = mOrig;
+        a = b;
+        aOff = bOff;
+        lda = ldb;
+        b = aOrig;
+        bOff = aOffOrig;
+        ldb = ldaOrig;
+        c = t;
+        cOff = 0;
+        ldc = mOrig;
+        blocks(parallel);
+        for (int i = 0; i < mOrig; i++) {
+            int dst = cOffOrig + i * ldcOrig;
+            for (int j = 0; j < nOrig; j++) {
+                cOrig[dst + j] = t[j * mOrig + i];
+            }
+        }
+    }
+
     /**
      * Products with a dimension of 1 (the density head's one output column, the per-image code products' one row,
      * outer products with k = 1) without packing: packing a (k, NR) panel to use one of its columns, or a whole
      * weight matrix for one row, cost more than the multiply-adds (1.5 ms of the paper MLP's 180 ms step for 3 M
      * multiply-adds, bench/PROFILE.md). Each element of C is computed exactly as the blocked path computes it: per
      * k block of {@value #KC} an fma chain over p from zero, added to C in block order (to the old C when
-     * accumulating), so both paths give the same bits (VectorGemmThinTest) and determinism is unchanged.
+     * accumulating), so both paths give the same bits (VectorGemmShortcutTest) and determinism is unchanged.
      * Where one operand is contiguous along the output's long dimension the lanes run along it; otherwise eight
      * independent scalar fma chains run side by side.
      */

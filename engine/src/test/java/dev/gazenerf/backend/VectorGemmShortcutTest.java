@@ -8,31 +8,34 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The unpacked paths for products with m, n or k equal to 1 (density head, per-image code rows, outer products)
- * give the same bits as the blocked path, in every form, with offsets, padded strides, accumulation, k longer than
- * a block, on one and on two threads; and both agree with a double-precision sum.
+ * The gemm shortcuts give the same bits as the blocked path: the unpacked paths for products with m, n or k equal
+ * to 1 (density head, per-image code rows, outer products) and the weight gradient computed as its transpose when
+ * it has less than half as many columns as rows; in every form, with offsets, padded strides, accumulation, k
+ * longer than a block, edge tiles, on one and on two threads; and both agree with a double-precision sum.
  */
-class VectorGemmThinTest {
+class VectorGemmShortcutTest {
 
     private static final int[][] SHAPES = {
             // m, n, k
             {4096, 1, 384}, {1, 384, 4096}, {4096, 384, 1}, {1, 181, 384}, {1, 127, 192}, {384, 181, 1},
             {192, 127, 1}, {1, 1, 1}, {1, 1, 1000}, {37, 1, 1000}, {1, 37, 1000}, {37, 53, 1}, {1, 200, 1},
             {200, 1, 1}, {1, 70, 5}, {70, 1, 5}, {13, 1, 800}, {1, 13, 800},
+            // transposed weight gradients (TN with 2n < m; the other forms take the blocked path)
+            {384, 63, 4096}, {384, 63, 1000}, {97, 31, 500}, {200, 99, 385}, {13, 5, 7},
     };
 
     @Test
-    void thinPathsGiveTheBlockedPathsBits() {
+    void shortcutsGiveTheBlockedPathsBits() {
         for (int threads : new int[]{1, 2}) {
             try (WorkerPool pool = new WorkerPool(threads)) {
-                VectorGemm thin = new VectorGemm(pool, true);
+                VectorGemm shortcuts = new VectorGemm(pool, true);
                 VectorGemm blocked = new VectorGemm(pool, false);
                 SplittableRandom rnd = new SplittableRandom(7);
                 int cases = 0;
                 for (int[] shape : SHAPES) {
                     for (int form = VectorGemm.FORM_NT; form <= VectorGemm.FORM_TN; form++) {
                         for (boolean accumulate : new boolean[]{false, true}) {
-                            compare(thin, blocked, form, shape[0], shape[1], shape[2], accumulate, rnd,
+                            compare(shortcuts, blocked, form, shape[0], shape[1], shape[2], accumulate, rnd,
                                     "threads " + threads);
                             cases++;
                         }
@@ -43,7 +46,7 @@ class VectorGemmThinTest {
         }
     }
 
-    private static void compare(VectorGemm thin, VectorGemm blocked, int form, int m, int n, int k, boolean accumulate,
+    private static void compare(VectorGemm fast, VectorGemm blocked, int form, int m, int n, int k, boolean accumulate,
                                 SplittableRandom rnd, String where) {
         // A is (m, k) for NT/NN and (k, m) for TN; B is (n, k) for NT and (k, n) otherwise; pad every stride by 3
         int aRows = form == VectorGemm.FORM_TN ? k : m;
@@ -60,7 +63,7 @@ class VectorGemmThinTest {
         float[] b = random(bOff + bRows * ldb, rnd);
         float[] c0 = random(cOff + m * ldc, rnd);
         float[] c1 = c0.clone();
-        thin.gemm(form, m, n, k, a, aOff, lda, b, bOff, ldb, c0, cOff, ldc, accumulate);
+        fast.gemm(form, m, n, k, a, aOff, lda, b, bOff, ldb, c0, cOff, ldc, accumulate);
         blocked.gemm(form, m, n, k, a, aOff, lda, b, bOff, ldb, c1, cOff, ldc, accumulate);
         String label = where + ", form " + form + ", " + m + "x" + n + "x" + k + (accumulate ? ", accumulate" : "");
         assertArrayEquals(c1, c0, label);  // padding included: neither path writes outside C
@@ -68,7 +71,7 @@ class VectorGemmThinTest {
         // both against a double-precision reference (so the two paths cannot agree on a wrong answer)
         float[] init = random(cOff + m * ldc, new SplittableRandom(1));
         float[] check = init.clone();
-        thin.gemm(form, m, n, k, a, aOff, lda, b, bOff, ldb, check, cOff, ldc, accumulate);
+        fast.gemm(form, m, n, k, a, aOff, lda, b, bOff, ldb, check, cOff, ldc, accumulate);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 double sum = accumulate ? init[cOff + i * ldc + j] : 0;
