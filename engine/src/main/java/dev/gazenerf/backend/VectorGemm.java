@@ -596,8 +596,12 @@ final class VectorGemm {
                 for (int q = 0; q < full; q += MR) {
                     int ci = cBase + q * ldc;
                     for (int t = 0; t < cols; t += NR) {
-                        kernelRows(kcB, a, aBase + q * lda, lda, bShared, bBase + t * kcB, c, ci + t, ldc, load,
-                                Math.min(NR, cols - t), tile[worker]);
+                        if (cols - t >= NR) {
+                            kernelRows(kcB, a, aBase + q * lda, lda, bShared, bBase + t * kcB, c, ci + t, ldc, load);
+                        } else {
+                            kernelRowsEdge(kcB, a, aBase + q * lda, lda, bShared, bBase + t * kcB, c, ci + t, ldc,
+                                    load, cols - t, tile[worker]);
+                        }
                     }
                 }
                 if (full < mc) {
@@ -723,7 +727,7 @@ final class VectorGemm {
      * separate method rather than strides in {@link #kernel}, so that the packed kernel's code stays as it was).
      */
     private static void kernelRows(int kc, float[] a, int a0, int lda, float[] bp, int bi, float[] c, int ci, int ldc,
-                                   boolean load, int nr, float[] tile) {
+                                   boolean load) {
         int a1 = a0 + lda;
         int a2 = a1 + lda;
         int a3 = a2 + lda;
@@ -821,41 +825,88 @@ final class VectorGemm {
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
         }
-        if (nr == NR) {
-            // written out, as in kernel()
-            int r0 = ci;
-            int r1 = r0 + ldc;
-            int r2 = r1 + ldc;
-            int r3 = r2 + ldc;
-            int r4 = r3 + ldc;
-            int r5 = r4 + ldc;
-            if (load) {
-                c00 = c00.add(FloatVector.fromArray(S, c, r0));
-                c01 = c01.add(FloatVector.fromArray(S, c, r0 + VL));
-                c10 = c10.add(FloatVector.fromArray(S, c, r1));
-                c11 = c11.add(FloatVector.fromArray(S, c, r1 + VL));
-                c20 = c20.add(FloatVector.fromArray(S, c, r2));
-                c21 = c21.add(FloatVector.fromArray(S, c, r2 + VL));
-                c30 = c30.add(FloatVector.fromArray(S, c, r3));
-                c31 = c31.add(FloatVector.fromArray(S, c, r3 + VL));
-                c40 = c40.add(FloatVector.fromArray(S, c, r4));
-                c41 = c41.add(FloatVector.fromArray(S, c, r4 + VL));
-                c50 = c50.add(FloatVector.fromArray(S, c, r5));
-                c51 = c51.add(FloatVector.fromArray(S, c, r5 + VL));
-            }
-            c00.intoArray(c, r0);
-            c01.intoArray(c, r0 + VL);
-            c10.intoArray(c, r1);
-            c11.intoArray(c, r1 + VL);
-            c20.intoArray(c, r2);
-            c21.intoArray(c, r2 + VL);
-            c30.intoArray(c, r3);
-            c31.intoArray(c, r3 + VL);
-            c40.intoArray(c, r4);
-            c41.intoArray(c, r4 + VL);
-            c50.intoArray(c, r5);
-            c51.intoArray(c, r5 + VL);
-            return;
+        // written out, as in kernel()
+        int r0 = ci;
+        int r1 = r0 + ldc;
+        int r2 = r1 + ldc;
+        int r3 = r2 + ldc;
+        int r4 = r3 + ldc;
+        int r5 = r4 + ldc;
+        if (load) {
+            c00 = c00.add(FloatVector.fromArray(S, c, r0));
+            c01 = c01.add(FloatVector.fromArray(S, c, r0 + VL));
+            c10 = c10.add(FloatVector.fromArray(S, c, r1));
+            c11 = c11.add(FloatVector.fromArray(S, c, r1 + VL));
+            c20 = c20.add(FloatVector.fromArray(S, c, r2));
+            c21 = c21.add(FloatVector.fromArray(S, c, r2 + VL));
+            c30 = c30.add(FloatVector.fromArray(S, c, r3));
+            c31 = c31.add(FloatVector.fromArray(S, c, r3 + VL));
+            c40 = c40.add(FloatVector.fromArray(S, c, r4));
+            c41 = c41.add(FloatVector.fromArray(S, c, r4 + VL));
+            c50 = c50.add(FloatVector.fromArray(S, c, r5));
+            c51 = c51.add(FloatVector.fromArray(S, c, r5 + VL));
+        }
+        c00.intoArray(c, r0);
+        c01.intoArray(c, r0 + VL);
+        c10.intoArray(c, r1);
+        c11.intoArray(c, r1 + VL);
+        c20.intoArray(c, r2);
+        c21.intoArray(c, r2 + VL);
+        c30.intoArray(c, r3);
+        c31.intoArray(c, r3 + VL);
+        c40.intoArray(c, r4);
+        c41.intoArray(c, r4 + VL);
+        c50.intoArray(c, r5);
+        c51.intoArray(c, r5 + VL);
+    }
+
+    /**
+     * {@link #kernelRows} for an edge panel of {@code nr < NR} columns, written through {@code tile}: one k step per
+     * iteration, the same fma order, so the same bits. A method of its own so that the full-tile kernel stays small:
+     * with both epilogues in one method C2 sometimes ran out of its node budget while inlining the Vector API and
+     * compiled the fma and the stores as calls that allocate (13x slower products; bench/PROFILE.md, stop 5).
+     */
+    private static void kernelRowsEdge(int kc, float[] a, int a0, int lda, float[] bp, int bi, float[] c, int ci,
+                                       int ldc, boolean load, int nr, float[] tile) {
+        int a1 = a0 + lda;
+        int a2 = a1 + lda;
+        int a3 = a2 + lda;
+        int a4 = a3 + lda;
+        int a5 = a4 + lda;
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = c00;
+        FloatVector c10 = c00;
+        FloatVector c11 = c00;
+        FloatVector c20 = c00;
+        FloatVector c21 = c00;
+        FloatVector c30 = c00;
+        FloatVector c31 = c00;
+        FloatVector c40 = c00;
+        FloatVector c41 = c00;
+        FloatVector c50 = c00;
+        FloatVector c51 = c00;
+        for (int p = 0; p < kc; p++) {
+            int bb = bi + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bb);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bb + VL);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
         }
         c00.intoArray(tile, 0);
         c01.intoArray(tile, VL);
