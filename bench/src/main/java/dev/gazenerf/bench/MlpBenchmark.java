@@ -35,10 +35,13 @@ import java.util.concurrent.TimeUnit;
  * refinement here), exactly what {@code bench/peer/peer.py mlp_step_*} asks PyTorch for.
  *
  * <p>Reported (throughput mode, per second): the secondary results {@code points} (points per second) and
- * {@code flops} (2 x multiply-adds per second; divide by 1e9 for GFLOP/s). Multiply-adds per point: forward
- * 1,351,680 (hoisted; 1,515,072 in the reference's plain form, section 7); backward adds the weight
- * gradients (1,351,680) and the input gradients of every layer but the point columns of FeaExt_module_0 and
- * of the skip layer (1,351,680 - 2 x 63 x 384 = 1,303,296), so a train step is 4,006,656.
+ * {@code flops} (2 x multiply-adds per second; divide by 1e9 for GFLOP/s), counting the multiply-adds the engine
+ * performs: forward 1,204,224 per point (hoisted, RGB_layer_0 folded into RGB_layer_1; 1,515,072 in the
+ * reference's plain form, section 7) plus 28,385,280 per call for the fold; backward adds the weight gradients
+ * (1,204,224 per point) and the input gradients of every layer but the point columns of FeaExt_module_0 and of
+ * the skip layer (1,204,224 - 2 x 63 x 384 = 1,155,840), and per call the fold's two W/2 x W x W products
+ * (56,770,560) and two matrix-vector products; so a train step is 3,564,288 per point plus 85,155,840 per call
+ * (4,006,656 per point before the fold, 2026-11-26).
  *
  * <p>Setup runs the same computation on a 48-point prefix with the scalar backend and throws when the
  * backend disagrees, before anything is timed.
@@ -94,13 +97,23 @@ public class MlpBenchmark {
 
     /** Multiply-adds per point of the forward (hoisted). */
     public static long forwardMacsPerPoint(NerfMlpConfig c) {
-        return c.macsPerPointHoisted();
+        return c.macsPerPointFolded();
     }
 
-    /** Multiply-adds per point of forward + backward without the encoded-point gradient. */
+    /** Multiply-adds of one forward call over {@code points} points. */
+    public static long forwardMacs(NerfMlpConfig c, int points) {
+        return forwardMacsPerPoint(c) * points + c.foldMacsPerCall();
+    }
+
+    /** Multiply-adds per point of forward + backward without the encoded-point gradient (per-call terms apart). */
     public static long trainMacsPerPoint(NerfMlpConfig c) {
-        long fwd = c.macsPerPointHoisted();
+        long fwd = c.macsPerPointFolded();
         return fwd + fwd + (fwd - 2L * c.encodedWidth() * c.width());
+    }
+
+    /** Multiply-adds of one train step over {@code points} points: forward's fold, and backward's three per call. */
+    public static long trainMacs(NerfMlpConfig c, int points) {
+        return trainMacsPerPoint(c) * points + 3 * c.foldMacsPerCall();
     }
 
     @Setup(Level.Trial)
@@ -136,7 +149,7 @@ public class MlpBenchmark {
         mlp.forward(be, ws, sigma, 0, features, 0, CFG.featureChannels(), pe, 0, CFG.encodedWidth(),
                 code, 0, app, 0, params, 1, points);
         c.points += points;
-        c.flops += 2L * forwardMacsPerPoint(CFG) * points;
+        c.flops += 2L * forwardMacs(CFG, points);
         return sigma[points - 1];
     }
 
@@ -151,7 +164,7 @@ public class MlpBenchmark {
                 pe, 0, CFG.encodedWidth(), code, 0, app, 0, params, 1, points);
         adam.step(be);
         c.points += points;
-        c.flops += 2L * trainMacsPerPoint(CFG) * points;
+        c.flops += 2L * trainMacs(CFG, points);
         return params[0];
     }
 

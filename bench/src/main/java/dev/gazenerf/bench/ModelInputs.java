@@ -65,7 +65,7 @@ final class ModelInputs {
     static long forwardMacs(GazeNerfModel m) {
         Preset p = m.preset();
         long pts = (long) p.raysPerImage() * p.samples();
-        return pts * (m.faceMlp().config().macsPerPointHoisted() + m.eyeMlp().config().macsPerPointHoisted())
+        return pts * (m.faceMlp().config().macsPerPointFolded() + m.eyeMlp().config().macsPerPointFolded())
                 + 4 * RendererBenchmark.macsPerImage(m.renderer());
     }
 
@@ -77,7 +77,7 @@ final class ModelInputs {
     static long trainMacs(GazeNerfModel m, boolean keepsMlpCaches) {
         Preset p = m.preset();
         long pts = (long) p.raysPerImage() * p.samples();
-        long mlp = pts * (m.faceMlp().config().macsPerPointHoisted() + m.eyeMlp().config().macsPerPointHoisted());
+        long mlp = pts * (m.faceMlp().config().macsPerPointFolded() + m.eyeMlp().config().macsPerPointFolded());
         return (keepsMlpCaches ? 3 : 4) * mlp + 12 * RendererBenchmark.macsPerImage(m.renderer());
     }
 }

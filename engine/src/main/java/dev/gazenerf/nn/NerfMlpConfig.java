@@ -74,6 +74,21 @@ public record NerfMlpConfig(int encodedWidth, int idenWidth, int exprWidth, int 
         return macsPerPointPlain() - 2L * shapeCodeWidth() * width - (long) appearanceWidth * rgbHiddenWidth();
     }
 
+    /**
+     * Multiply-adds per point of {@link NerfMlp#forward} as it runs: hoisted, and RGB_layer_0 folded into RGB_layer_1
+     * (no per-point W x W product; 1,204,224 in the paper). Per call it adds {@link #foldMacsPerCall()}.
+     */
+    public long macsPerPointFolded() {
+        return macsPerPointHoisted() - (long) width * width;
+    }
+
+    /** Multiply-adds per forward call for the fold: {@code Wr1[:, :W] Wr0} and {@code Wr1[:, :W] br0}. */
+    public long foldMacsPerCall() {
+        long w = width;
+        long h = rgbHiddenWidth();
+        return h * w * w + h * w;
+    }
+
     private static void positive(String name, int v) {
         if (v <= 0) {
             throw new IllegalArgumentException("NerfMlpConfig: " + name + " must be positive, got " + v);

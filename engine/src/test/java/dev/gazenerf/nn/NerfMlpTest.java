@@ -52,6 +52,8 @@ class NerfMlpTest {
                 "the order of PyTorch's state dict");
         assertEquals(1_515_072L, NerfMlpConfig.paper().macsPerPointPlain());
         assertEquals(1_351_680L, NerfMlpConfig.paper().macsPerPointHoisted());
+        assertEquals(1_204_224L, NerfMlpConfig.paper().macsPerPointFolded());
+        assertEquals(28_385_280L, NerfMlpConfig.paper().foldMacsPerCall());
         assertEquals(244, NerfMlpConfig.paper().inputWidth());
         assertEquals(181, NerfMlpConfig.paper().shapeCodeWidth());
     }

@@ -8,8 +8,8 @@ import dev.gazenerf.nn.NerfMlpConfig;
 import dev.gazenerf.tensor.ParamLayout;
 
 /**
- * The launches of {@link NerfMlp#forward} and {@link NerfMlp#backward} (the hoisted path, same math and summation
- * orders; every per-point gemm of forward carries its bias + activation as a fused epilogue, so forward makes one
+ * The launches of {@link NerfMlp#forward} and {@link NerfMlp#backward} (the hoisted path with RGB_layer_0 folded
+ * into RGB_layer_1, same math and summation orders; every per-point gemm of forward carries its bias + activation as a fused epilogue, so forward makes one
  * pass over each activation instead of two) over regions of a {@link DeviceArena}'s heap. The constructor lays out the
  * activations backward needs (all of them: no chunking) in a {@link HeapLayout}; {@link #forward} and
  * {@link #backward} append the launches once the arena exists.
@@ -23,7 +23,10 @@ final class MlpProgram {
     private final int gradOff;
     private final int[] h;          // per trunk layer: (N, W) after ReLU
     private final int sigma;        // (N) after ReLU
-    private final int r0;           // (N, W)
+    private final int fold;         // (W/2, W) Wr1[:, :W] Wr0: RGB_layer_0 folded into RGB_layer_1, as in NerfMlp
+    private final int foldBias;     // (W/2) Wr1[:, :W] br0
+    private final int foldG;        // (W/2, W) backward: dZ(RGB_layer_1)^T h(L-1)
+    private final int foldS;        // (W/2) backward: dZ(RGB_layer_1) summed over all points
     private final int r1;           // (N, W/2) after ReLU
     private final int feat;         // (N, F)
     private final int codeBias0;    // (B, W)
@@ -64,7 +67,10 @@ final class MlpProgram {
             h[l] = heap.alloc("trunk layer " + l, (long) n * w);
         }
         sigma = heap.alloc("sigma", n);
-        r0 = heap.alloc("r0", (long) n * w);
+        fold = heap.alloc("fold", (long) hw * w);
+        foldBias = heap.alloc("foldBias", hw);
+        foldG = heap.alloc("foldG", (long) hw * w);
+        foldS = heap.alloc("foldS", hw);
         r1 = heap.alloc("r1", (long) n * hw);
         feat = heap.alloc("features", (long) n * cfg.featureChannels());
         codeBias0 = heap.alloc("codeBias0", (long) b * w);
@@ -139,10 +145,12 @@ final class MlpProgram {
         }
         int last = h[cfg.layers() - 1];
         pr.add(ar.gemmBiasActivation(nt, n, 1, w, last, w, densityW, w, sigma, 1, false, densityB, 1, n, Activation.RELU));
-        pr.add(ar.gemmBiasActivation(nt, n, w, w, last, w, rgb0W, w, r0, w, false, rgb0B, w, n, Activation.NONE));
+        pr.add(ar.gemm(StepKernel.NN, hw, w, w, rgb1W, r1In, rgb0W, w, fold, w, false));
+        pr.add(ar.gemm(nt, hw, 1, w, rgb1W, r1In, rgb0B, w, foldBias, 1, false));
         pr.add(ar.gemm(nt, b, hw, a, appOff, a, rgb1W + w, r1In, codeBiasRgb1, hw, false));
         pr.add(ar.biasActivation(codeBiasRgb1, hw, b, hw, rgb1B, hw, b, Activation.NONE));
-        pr.add(ar.gemmBiasActivation(nt, n, hw, w, r0, w, rgb1W, r1In, r1, hw, false, codeBiasRgb1, hw, p, Activation.RELU));
+        pr.add(ar.biasActivation(codeBiasRgb1, hw, b, hw, foldBias, hw, b, Activation.NONE));
+        pr.add(ar.gemmBiasActivation(nt, n, hw, w, last, w, fold, w, r1, hw, false, codeBiasRgb1, hw, p, Activation.RELU));
         pr.add(ar.gemmBiasActivation(nt, n, f, hw, r1, hw, rgb2W, hw, feat, f, false, rgb2B, f, n, Activation.NONE));
     }
 
@@ -169,17 +177,18 @@ final class MlpProgram {
         pr.add(ar.columnSums(rgb2B + g, dFeat, lddf, n, f, n, true));
         pr.add(ar.gemm(nn, n, hw, f, dFeat, lddf, rgb2W, hw, dR1, hw, false));
         pr.add(ar.activationBackward(dR1, hw, dR1, hw, r1, hw, n, hw, Activation.RELU));
-        pr.add(ar.gemm(tn, hw, w, n, dR1, hw, r0, w, rgb1W + g, r1In, true));
+        pr.add(ar.gemm(tn, hw, w, n, dR1, hw, last, w, foldG, w, false));
         pr.add(ar.columnSums(groupSums, dR1, hw, n, hw, p, false));
         pr.add(ar.gemm(tn, hw, a, b, groupSums, hw, appOff, a, rgb1W + w + g, r1In, true));
         pr.add(ar.columnSums(rgb1B + g, groupSums, hw, b, hw, b, true));
         pr.add(ar.gemm(nn, b, a, hw, groupSums, hw, rgb1W + w, r1In, dApp, a, true));
-        int dR0 = dHa;
-        pr.add(ar.gemm(nn, n, w, hw, dR1, hw, rgb1W, r1In, dR0, w, false));
+        pr.add(ar.columnSums(foldS, groupSums, hw, b, hw, b, false));
+        pr.add(ar.gemm(StepKernel.NT, hw, w, w, foldG, w, rgb0W, w, rgb1W + g, r1In, true));
+        pr.add(ar.gemm(StepKernel.NT, hw, w, 1, foldS, 1, rgb0B, 1, rgb1W + g, r1In, true));
+        pr.add(ar.gemm(tn, w, w, hw, rgb1W, r1In, foldG, w, rgb0W + g, w, true));
+        pr.add(ar.gemm(tn, w, 1, hw, rgb1W, r1In, foldS, 1, rgb0B + g, 1, true));
         int dH = dHb;
-        pr.add(ar.gemm(tn, w, w, n, dR0, w, last, w, rgb0W + g, w, true));
-        pr.add(ar.columnSums(rgb0B + g, dR0, w, n, w, n, true));
-        pr.add(ar.gemm(nn, n, w, w, dR0, w, rgb0W, w, dH, w, false));
+        pr.add(ar.gemm(nn, n, w, hw, dR1, hw, fold, w, dH, w, false));
         pr.add(ar.activationBackward(dSigma, 1, dSigmaIn, 1, sigma, 1, n, 1, Activation.RELU));
         pr.add(ar.gemm(tn, 1, w, n, dSigma, 1, last, w, densityW + g, w, true));
         pr.add(ar.columnSums(densityB + g, dSigma, 1, n, 1, n, true));

@@ -41,9 +41,11 @@ class DeviceMlpStepTest {
     private static final double LOSS_REL = 2e-6;
     /**
      * Final parameters, absolute (they moved by up to 2.1e-2 over the 20 steps). Worst measured: 1.04e-7 (9.7e-8
-     * with 10 frequencies).
+     * with 10 frequencies) before RGB_layer_0 was folded into RGB_layer_1, 3.09e-7 after (both paths fold): the
+     * RGB_layer_0 gradients are now {@code Wr1^T G} with G summed over all points first, a sum with cancellation, so
+     * host and device (which sum G in different orders) differ more there, and Adam carries that into the weights.
      */
-    private static final double PARAM_ABS = 2e-7;
+    private static final double PARAM_ABS = 6e-7;
     /**
      * Code gradients of the last step, relative to the largest magnitude. Worst measured: 6.4e-7 (1.37e-6 with 10
      * frequencies).
@@ -206,9 +208,9 @@ class DeviceMlpStepTest {
             assertEquals(3, plan.downloads());
             assertEquals(3L * plan.launchesPerStep(), be.launches() - launches0, "every launch ran on the OpenCL device");
             assertEquals(3L * plan.launchesPerStep(), plan.launches());
-            // 8 trunk layers, skip at 5: 4 start + 19 forward (bias + activation fused into the per-point gemms)
-            // + 4 loss + 17 heads backward + 38 trunk backward + 3 out + 1 adam
-            assertEquals(86, plan.launchesPerStep());
+            // 8 trunk layers, skip at 5: 4 start + 21 forward (bias + activation fused into the per-point gemms;
+            // RGB_layer_0 folded into RGB_layer_1) + 4 loss + 19 heads backward + 38 trunk backward + 3 out + 1 adam
+            assertEquals(90, plan.launchesPerStep());
             float[] p = new float[init.length];
             plan.parameters(p);
             assertEquals(4, plan.downloads());

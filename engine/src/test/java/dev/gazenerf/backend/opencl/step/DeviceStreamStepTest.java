@@ -50,18 +50,24 @@ class DeviceStreamStepTest {
      * (a ReLU unit whose pre-activations sit at its kink for some points, where host and device round
      * differently) into full-size steps of either sign, so a few parameters drift apart over the 20 steps while
      * the loss curves agree. Measured: 154 of 69,297 parameters beyond 3e-6 after 20 steps (0 after 1, 2 and 5
-     * steps), the worst 1.36e-4, against a largest movement of 2.1e-2.
+     * steps), the worst 1.36e-4, against a largest movement of 2.1e-2. Since RGB_layer_0 is folded into
+     * RGB_layer_1 (host and device alike; its gradients are {@code Wr1^T G}, a sum with cancellation, where host
+     * and device round differently) more of them drift: with 64-ray chunks 592 of 69,297 after 20 steps (0 after 2
+     * and 5 steps, 22 after 10; the first step's gradients agree as before, see FIRST_GRAD_REL), the worst 4.6e-4,
+     * all of them trunk weights and biases; with 16-ray chunks none.
      */
     private static final double PARAM_ABS = 3e-6;
-    /** At most this fraction of the parameters beyond PARAM_ABS (measured 0.22%). */
-    private static final double PARAM_OUTLIER_FRACTION = 0.005;
-    /** No parameter differs by more (measured 1.36e-4). */
-    private static final double PARAM_WORST_ABS = 3e-4;
+    /** At most this fraction of the parameters beyond PARAM_ABS (measured 0.85%, see PARAM_ABS). */
+    private static final double PARAM_OUTLIER_FRACTION = 0.015;
+    /** No parameter differs by more (measured 1.36e-4; 4.6e-4 with RGB_layer_0 folded, see PARAM_ABS). */
+    private static final double PARAM_WORST_ABS = 1e-3;
     /**
      * Gradients of the last step, relative to the largest of each, after the parameter drift above. Worst
-     * measured: dShape 2.8e-4, dAppearance 3.2e-6, dXyz 6.2e-4, dDelta 1.4e-5.
+     * measured: dShape 2.8e-4, dAppearance 3.2e-6, dXyz 6.2e-4, dDelta 1.4e-5; with RGB_layer_0 folded (64-ray
+     * chunks, where the drift is larger: the 592 drifted parameters are all trunk weights and biases, FeaExt_module_0
+     * to 7, none of the folded head's) dShape 1.1e-3, dAppearance 3.2e-5, dXyz 5.3e-3, dDelta 8.8e-5.
      */
-    private static final double LAST_GRAD_REL = 1.5e-3;
+    private static final double LAST_GRAD_REL = 1e-2;
 
     private static Preset preset() {
         return Preset.load("tiny").withOverrides(List.of("featmapSize=8", "samples=8", "frequencies=6"));
