@@ -1,0 +1,156 @@
+package dev.gazenerf.bench;
+
+import dev.gazenerf.backend.Backend;
+import dev.gazenerf.backend.Backends;
+import dev.gazenerf.nn.Adam;
+import dev.gazenerf.nn.NerfMlp;
+import dev.gazenerf.nn.NerfMlpConfig;
+
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+
+/**
+ * Where the paper MLP's training step ({@link MlpBenchmark#trainStep}'s work) spends its time, call by call: the
+ * backend is wrapped so that every call is timed, and the table gives each gemm shape and each element-wise op per
+ * step, with the GFLOP/s of the gemms, and the matrix work of the whole step together (all gemm multiply-adds over
+ * all gemm time) as GFLOP/s and as a fraction of the peak when one is given. Not a benchmark (the wrapper and the
+ * clock cost a little per call; JMH's {@code MlpBenchmark} gives the step's speed): a profile to run by hand.
+ *
+ * <pre>
+ * java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar dev.gazenerf.bench.MlpCallProfile \
+ *      [points 4096] [measured steps 30] [peak GFLOP/s, e.g. from bench/target/compare/peak.json]
+ * </pre>
+ * The backend is {@code -Dgazenerf.backend} (default vector), its threads {@code -Dgazenerf.threads}.
+ */
+public final class MlpCallProfile {
+    private MlpCallProfile() {
+    }
+
+    private static final class Timed implements InvocationHandler {
+        final Backend target;
+        final Map<String, long[]> table = new TreeMap<>();  // key -> {nanos, calls, flops}
+        boolean on;
+
+        Timed(Backend target) {
+            this.target = target;
+        }
+
+        @Override
+        public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+            if (method.isDefault()) {
+                return InvocationHandler.invokeDefault(proxy, method, args);
+            }
+            long t0 = System.nanoTime();
+            Object r;
+            try {
+                r = method.invoke(target, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+            long dt = System.nanoTime() - t0;
+            if (on && args != null) {
+                String name = method.getName();
+                long flops = 0;
+                if (name.startsWith("gemm")) {
+                    int m = (Integer) args[0];
+                    int n = (Integer) args[1];
+                    int k = (Integer) args[2];
+                    name = name.substring(4) + " " + m + "x" + n + "x" + k;
+                    flops = 2L * m * n * k;
+                }
+                long[] v = table.computeIfAbsent(name, x -> new long[3]);
+                v[0] += dt;
+                v[1]++;
+                v[2] += flops;
+            }
+            return r;
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        int points = args.length > 0 ? Integer.parseInt(args[0]) : 4096;
+        int steps = args.length > 1 ? Integer.parseInt(args[1]) : 30;
+        double peak = args.length > 2 ? Double.parseDouble(args[2]) : Double.NaN;
+        NerfMlpConfig cfg = NerfMlpConfig.paper();
+        try (Backend raw = Backends.create(System.getProperty("gazenerf.backend", "vector"))) {
+            Timed timed = new Timed(raw);
+            Backend be = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(),
+                    new Class<?>[] {Backend.class}, timed);
+            NerfMlp mlp = new NerfMlp(cfg);
+            float[] params = new float[mlp.parameterCount()];
+            mlp.initialize(params, 45);
+            float[] dParams = new float[params.length];
+            float[] pe = uniform(points * cfg.encodedWidth(), 1);
+            float[] code = uniform(cfg.shapeCodeWidth(), 2);
+            float[] app = uniform(cfg.appearanceWidth(), 3);
+            float[] dCode = new float[code.length];
+            float[] dApp = new float[app.length];
+            float[] sigma = new float[points];
+            float[] features = new float[points * cfg.featureChannels()];
+            float[] dSigma = uniform(points, 4);
+            float[] dFeatures = uniform(points * cfg.featureChannels(), 5);
+            NerfMlp.Workspace ws = mlp.newWorkspace(1, points);
+            Adam adam = new Adam();
+            adam.addGroup("net", params, dParams, Adam.PaperRates.NET, 0, params.length);
+            int warm = Math.max(10, steps / 2);
+            long total = 0;
+            for (int s = 0; s < warm + steps; s++) {
+                timed.on = s >= warm;
+                long t0 = System.nanoTime();
+                adam.zeroGradients();
+                Arrays.fill(dCode, 0f);
+                Arrays.fill(dApp, 0f);
+                mlp.forward(be, ws, sigma, 0, features, 0, cfg.featureChannels(), pe, 0, cfg.encodedWidth(), code, 0,
+                        app, 0, params, 1, points);
+                mlp.backward(be, ws, dParams, null, 0, 0, dCode, 0, dApp, 0, dSigma, 0, dFeatures, 0,
+                        cfg.featureChannels(), pe, 0, cfg.encodedWidth(), code, 0, app, 0, params, 1, points);
+                adam.step(be);
+                if (timed.on) {
+                    total += System.nanoTime() - t0;
+                }
+            }
+            double stepMs = total / 1e6 / steps;
+            System.out.printf(Locale.ROOT, "paper MLP train step, %d points, %s (%s): %.2f ms per step, %.0f points/s%n",
+                    points, raw.name(), raw.device(), stepMs, points / (stepMs / 1e3));
+            long gemmNanos = 0;
+            long gemmFlops = 0;
+            double listed = 0;
+            for (Map.Entry<String, long[]> e : timed.table.entrySet()) {
+                long[] v = e.getValue();
+                double ms = v[0] / 1e6 / steps;
+                listed += ms;
+                String rate = "";
+                if (v[2] > 0) {
+                    gemmNanos += v[0];
+                    gemmFlops += v[2];
+                    rate = String.format(Locale.ROOT, "%7.1f GFLOP/s", (double) v[2] / v[0]);
+                }
+                System.out.printf(Locale.ROOT, "  %-22s %3d per step %9.3f ms %5.1f%% %s%n", e.getKey(), v[1] / steps, ms,
+                        100 * ms / stepMs, rate);
+            }
+            System.out.printf(Locale.ROOT, "  %-22s              %9.3f ms %5.1f%%%n", "(outside the backend)", stepMs - listed,
+                    100 * (stepMs - listed) / stepMs);
+            double matrix = (double) gemmFlops / gemmNanos;
+            System.out.printf(Locale.ROOT, "matrix work: %.1f%% of the step's time at %.1f GFLOP/s%s; the whole step %.1f GFLOP/s%n",
+                    100.0 * gemmNanos / steps / 1e6 / stepMs, matrix,
+                    Double.isNaN(peak) ? "" : String.format(Locale.ROOT, " (%.0f%% of %.0f)", 100 * matrix / peak, peak),
+                    gemmFlops / (double) steps / (stepMs * 1e6));
+        }
+    }
+
+    private static float[] uniform(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) (2 * r.nextDouble() - 1);
+        }
+        return a;
+    }
+}
