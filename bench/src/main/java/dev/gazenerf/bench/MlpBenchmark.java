@@ -201,7 +201,8 @@ public class MlpBenchmark {
         return new float[][]{s, f, dp, dc, da};
     }
 
-    private static float[] uniform(int n, long seed) {
+    /** Uniform in [-1, 1), seeded (also MlpCallProfile's inputs). */
+    static float[] uniform(int n, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
         float[] a = new float[n];
         for (int i = 0; i < n; i++) {

@@ -13,7 +13,6 @@ import java.lang.reflect.Proxy;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.TreeMap;
 
 /**
@@ -87,15 +86,15 @@ public final class MlpCallProfile {
             float[] params = new float[mlp.parameterCount()];
             mlp.initialize(params, 45);
             float[] dParams = new float[params.length];
-            float[] pe = uniform(points * cfg.encodedWidth(), 1);
-            float[] code = uniform(cfg.shapeCodeWidth(), 2);
-            float[] app = uniform(cfg.appearanceWidth(), 3);
+            float[] pe = MlpBenchmark.uniform(points * cfg.encodedWidth(), 1);
+            float[] code = MlpBenchmark.uniform(cfg.shapeCodeWidth(), 2);
+            float[] app = MlpBenchmark.uniform(cfg.appearanceWidth(), 3);
             float[] dCode = new float[code.length];
             float[] dApp = new float[app.length];
             float[] sigma = new float[points];
             float[] features = new float[points * cfg.featureChannels()];
-            float[] dSigma = uniform(points, 4);
-            float[] dFeatures = uniform(points * cfg.featureChannels(), 5);
+            float[] dSigma = MlpBenchmark.uniform(points, 4);
+            float[] dFeatures = MlpBenchmark.uniform(points * cfg.featureChannels(), 5);
             NerfMlp.Workspace ws = mlp.newWorkspace(1, points);
             Adam adam = new Adam();
             adam.addGroup("net", params, dParams, Adam.PaperRates.NET, 0, params.length);
@@ -143,14 +142,5 @@ public final class MlpCallProfile {
                     Double.isNaN(peak) ? "" : String.format(Locale.ROOT, " (%.0f%% of %.0f)", 100 * matrix / peak, peak),
                     gemmFlops / (double) steps / (stepMs * 1e6));
         }
-    }
-
-    private static float[] uniform(int n, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) (2 * r.nextDouble() - 1);
-        }
-        return a;
     }
 }
