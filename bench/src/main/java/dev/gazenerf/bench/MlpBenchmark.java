@@ -118,7 +118,12 @@ public class MlpBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        be = Backends.create(backend);
+        setUp(Backends.create(backend));
+    }
+
+    /** The set-up on a given backend (MlpCallProfile passes a timing wrapper); {@link #tearDown} closes it. */
+    void setUp(Backend backend) {
+        be = backend;
         mlp = new NerfMlp(CFG);
         params = new float[mlp.parameterCount()];
         mlp.initialize(params, 45);

@@ -2,15 +2,11 @@ package dev.gazenerf.bench;
 
 import dev.gazenerf.backend.Backend;
 import dev.gazenerf.backend.Backends;
-import dev.gazenerf.nn.Adam;
-import dev.gazenerf.nn.NerfMlp;
-import dev.gazenerf.nn.NerfMlpConfig;
 
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -77,40 +73,22 @@ public final class MlpCallProfile {
         int points = args.length > 0 ? Integer.parseInt(args[0]) : 4096;
         int steps = args.length > 1 ? Integer.parseInt(args[1]) : 30;
         double peak = args.length > 2 ? Double.parseDouble(args[2]) : Double.NaN;
-        NerfMlpConfig cfg = NerfMlpConfig.paper();
-        try (Backend raw = Backends.create(System.getProperty("gazenerf.backend", "vector"))) {
-            Timed timed = new Timed(raw);
-            Backend be = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(),
-                    new Class<?>[] {Backend.class}, timed);
-            NerfMlp mlp = new NerfMlp(cfg);
-            float[] params = new float[mlp.parameterCount()];
-            mlp.initialize(params, 45);
-            float[] dParams = new float[params.length];
-            float[] pe = MlpBenchmark.uniform(points * cfg.encodedWidth(), 1);
-            float[] code = MlpBenchmark.uniform(cfg.shapeCodeWidth(), 2);
-            float[] app = MlpBenchmark.uniform(cfg.appearanceWidth(), 3);
-            float[] dCode = new float[code.length];
-            float[] dApp = new float[app.length];
-            float[] sigma = new float[points];
-            float[] features = new float[points * cfg.featureChannels()];
-            float[] dSigma = MlpBenchmark.uniform(points, 4);
-            float[] dFeatures = MlpBenchmark.uniform(points * cfg.featureChannels(), 5);
-            NerfMlp.Workspace ws = mlp.newWorkspace(1, points);
-            Adam adam = new Adam();
-            adam.addGroup("net", params, dParams, Adam.PaperRates.NET, 0, params.length);
+        Backend raw = Backends.create(System.getProperty("gazenerf.backend", "vector"));
+        Timed timed = new Timed(raw);
+        Backend be = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
+                timed);
+        // MlpBenchmark's own step on the wrapped backend (its set-up checks the results against scalar first)
+        MlpBenchmark bench = new MlpBenchmark();
+        bench.points = points;
+        bench.setUp(be);
+        try {
+            MlpBenchmark.Counters counters = new MlpBenchmark.Counters();
             int warm = Math.max(10, steps / 2);
             long total = 0;
             for (int s = 0; s < warm + steps; s++) {
                 timed.on = s >= warm;
                 long t0 = System.nanoTime();
-                adam.zeroGradients();
-                Arrays.fill(dCode, 0f);
-                Arrays.fill(dApp, 0f);
-                mlp.forward(be, ws, sigma, 0, features, 0, cfg.featureChannels(), pe, 0, cfg.encodedWidth(), code, 0,
-                        app, 0, params, 1, points);
-                mlp.backward(be, ws, dParams, null, 0, 0, dCode, 0, dApp, 0, dSigma, 0, dFeatures, 0,
-                        cfg.featureChannels(), pe, 0, cfg.encodedWidth(), code, 0, app, 0, params, 1, points);
-                adam.step(be);
+                bench.trainStep(counters);
                 if (timed.on) {
                     total += System.nanoTime() - t0;
                 }
@@ -141,6 +119,8 @@ public final class MlpCallProfile {
                     100.0 * gemmNanos / steps / 1e6 / stepMs, matrix,
                     Double.isNaN(peak) ? "" : String.format(Locale.ROOT, " (%.0f%% of %.0f)", 100 * matrix / peak, peak),
                     gemmFlops / (double) steps / (stepMs * 1e6));
+        } finally {
+            bench.tearDown();
         }
     }
 }

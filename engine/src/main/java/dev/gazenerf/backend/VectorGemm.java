@@ -209,12 +209,7 @@ final class VectorGemm {
         }
         float[] t = cT;
         if (accumulate) {
-            for (int i = 0; i < mOrig; i++) {
-                int src = cOffOrig + i * ldcOrig;
-                for (int j = 0; j < nOrig; j++) {
-                    t[j * mOrig + i] = cOrig[src + j];
-                }
-            }
+            transpose(cOrig, cOffOrig, ldcOrig, mOrig, nOrig, t, 0, mOrig);
         }
         m = nOrig;
         n = mOrig;
@@ -228,10 +223,16 @@ final class VectorGemm {
         cOff = 0;
         ldc = mOrig;
         blocks(parallel);
-        for (int i = 0; i < mOrig; i++) {
-            int dst = cOffOrig + i * ldcOrig;
-            for (int j = 0; j < nOrig; j++) {
-                cOrig[dst + j] = t[j * mOrig + i];
+        transpose(t, 0, mOrig, nOrig, mOrig, cOrig, cOffOrig, ldcOrig);
+    }
+
+    /** {@code dst[j, i] = src[i, j]} for a {@code (rows, cols)} block of src. */
+    private static void transpose(float[] src, int srcOff, int ldSrc, int rows, int cols, float[] dst, int dstOff,
+                                  int ldDst) {
+        for (int i = 0; i < rows; i++) {
+            int from = srcOff + i * ldSrc;
+            for (int j = 0; j < cols; j++) {
+                dst[dstOff + j * ldDst + i] = src[from + j];
             }
         }
     }
@@ -288,19 +289,22 @@ final class VectorGemm {
             for (int i = o0; i < o1; i++) {
                 outerRow(i);
             }
+        } else if (n == 1) {
+            rowChains(o0, o1);
         } else {
+            // row by row, eight chains at a time along j
             for (int i = o0; i < o1; i++) {
-                // one row of C: eight chains at a time along j (for n = 1, eight rows at a time instead)
-                if (n == 1) {
-                    int count = Math.min(8, o1 - i);
-                    chains(aOff + i * aI, aI, bOff, 0, cOff + i * ldc, ldc, count);
-                    i += count - 1;
-                } else {
-                    for (int j = 0; j < n; j += 8) {
-                        chains(aOff + i * aI, 0, bOff + j * bJ, bJ, cOff + i * ldc + j, 1, Math.min(8, n - j));
-                    }
+                for (int j = 0; j < n; j += 8) {
+                    chains(aOff + i * aI, 0, bOff + j * bJ, bJ, cOff + i * ldc + j, 1, Math.min(8, n - j));
                 }
             }
+        }
+    }
+
+    /** C[i0 .. i1, 0] for n = 1, eight rows' fma chains at a time. */
+    private void rowChains(int i0, int i1) {
+        for (int i = i0; i < i1; i += 8) {
+            chains(aOff + i * aI, aI, bOff, 0, cOff + i * ldc, ldc, Math.min(8, i1 - i));
         }
     }
 
@@ -377,9 +381,7 @@ final class VectorGemm {
                 }
             }
         }
-        for (; i < i1; i += 8) {
-            chains(aOff + i * aI, aI, bOff, 0, cOff + i * ldc, ldc, Math.min(8, i1 - i));
-        }
+        rowChains(i, i1);
     }
 
     /** Row i of an outer product (k = 1) with B' contiguous along j: C[i, j] (+)= fma(A'(i, 0), B'(0, j), 0). */
