@@ -18,8 +18,10 @@ import java.util.Arrays;
  *   <li>TN (weight gradient, {@code dW = dY^T X}): A'(i,p) = A[p,i] with A {@code (k, m)}, B' = B {@code (k, n)}.</li>
  * </ul>
  * In the NT and NN forms A' is A itself (row-major) and is read in place, {@value #MR} rows at a time
- * ({@link #kernelRows}); a last group of fewer than {@value #MR} rows, and the TN form's A' (read transposed),
- * are packed into micro-panels of {@code MR} rows ({@code ap[q*kc + p*MR + r]}). B' is packed into panels of
+ * ({@link #kernelRows}). In the TN form A'(i..i+MR, p) are {@value #MR} consecutive floats of row p of A, also read
+ * in place ({@link #kernelTN}) when every panel of the block is full. A last group of fewer than {@value #MR}
+ * rows, and the TN form's A' beside an edge panel, are packed into micro-panels of {@code MR} rows
+ * ({@code ap[q*kc + p*MR + r]}). B' is packed into panels of
  * {@code NR = NV * VL} columns ({@code bp[t*kc + p*NR + c]}); edges are padded with zeros and written back
  * through a small tile.
  *
@@ -29,7 +31,8 @@ import java.util.Arrays;
  * rows, and groups of column panels when the rows are few); B' is packed once per k block and shared; each
  * block of C runs every k block in order. So the same inputs give the same bits whatever the thread count
  * and whichever worker ran which block. The same structure serves the weight gradient (TN), whose k is the
- * large point count: its A' (read transposed) is packed per block of C, its B' shared.
+ * large point count: its B' is shared, and narrow ones (at most {@value #TN_IN_PLACE_PANELS} panels) read B in
+ * place too.
  *
  * <p>Scratch (the shared packed B', the per-worker packed A' and edge tile) is kept and grown when a
  * call needs more; a warm backend allocates nothing per call.
@@ -104,19 +107,21 @@ final class VectorGemm {
     private final WorkerPool.Body packSharedB = this::packSharedPanel;
     private final WorkerPool.Body rowBlock = this::rowBlock;
     /**
-     * The TN form reads its operands in place ({@link #kernelTN}, {@link #kernelTNPackedA}) when a column round has
-     * at most this many panels (n <= 128): then each packed float would serve only a few tiles and packing cost about
+     * The TN form reads both operands in place ({@link #kernelTN}, {@link #kernelTNPackedA}) when a column round has
+     * at most this many panels (n <= 192): then each packed float would serve only a few tiles and packing cost about
      * as much as the multiply-adds (the {@code tiny} step's profile: packATransposed 7.9%, packBRows 7.4%; see
      * bench/PROFILE.md). GemmBenchmark.gemmTN on 2 threads, 2026-11-26: n = 64, k = 12,288: 141 against 85 GFLOP/s
-     * packed; n = 128: 134 against 123; n = 384, k = 4,096: 143 against 157, so wider weight gradients stay packed.
+     * packed; n = 128: 134 against 123; n = 384, k = 4,096: 143 against 157, so wider weight gradients pack B'.
+     * In-process alternation (2 threads, median of 20 rounds, same bits), 2026-11-26 stop 6: 258 x 192 x 4,096 (the
+     * paper's RGB_layer_2 weight gradient, 6 panels) in place 164.7-165.6 against 147.3 GFLOP/s packed; 384 x 384 x
+     * 4,096 in place 176.0 against 171.5, but the A-in-place path below is faster there.
      */
-    static final int TN_IN_PLACE_PANELS = 4;
+    static final int TN_IN_PLACE_PANELS = 6;
 
     /**
-     * Whether the current TN column round reads its operands in place: at most {@value #TN_IN_PLACE_PANELS} panels,
-     * all full. With an edge panel (n = 63: the encoded points' weight gradients) the packed path is faster:
-     * GemmAB, 384 x 63 x 4,096, in-process alternation, 2026-11-26: 91.5 against 86.7 GFLOP/s on 2 threads, 64.2
-     * against 54.2 on one, against the former mix (full panels in place, the edge panel packed). Same bits.
+     * Whether the current TN column round reads both operands in place: at most {@value #TN_IN_PLACE_PANELS} panels,
+     * all full. Narrow products with an edge panel (n = 63: the encoded points' weight gradients) get there through
+     * {@link #paddedTN}.
      */
     private boolean tnInPlace() {
         return form == FORM_TN && panels <= TN_IN_PLACE_PANELS && nc % NR == 0;
@@ -172,7 +177,11 @@ final class VectorGemm {
                 thin(parallel);
                 return;
             }
-            if (shortcuts && form == FORM_TN && 2 * n < m) {
+            if (shortcuts && form == FORM_TN && n % NR != 0 && n <= TN_IN_PLACE_PANELS * NR) {
+                paddedTN(parallel);
+                return;
+            }
+            if (shortcuts && form == FORM_TN && 2 * n < m && n % NR != 0) {
                 swappedTN(parallel);
                 return;
             }
@@ -181,6 +190,55 @@ final class VectorGemm {
             this.a = null;
             this.b = null;
             this.c = null;
+        }
+    }
+
+    private float[] bPad = new float[0];  // paddedTN's B with zero columns up to a multiple of NR
+    private float[] cPad = new float[0];  // paddedTN's C, as wide
+
+    /**
+     * A narrow TN product whose last panel is not full ({@code n % NR != 0}, n at most {@value #TN_IN_PLACE_PANELS}
+     * panels: the encoded points' 384 x 63 weight gradients) on copies of B and C widened with zero columns to whole
+     * panels, so that both operands are read in place ({@link #tnInPlace}) instead of packed. The padding columns of B
+     * only feed the padding columns of C, which are dropped; every element of C is the same fma chain in the same k
+     * blocks added to the same old value as on the blocked path, so the same bits (VectorGemmShortcutTest). The copies
+     * move k x n + 2 x m x n floats against 2 m n k flops. In-process alternation, 384 x 63 x 4,096 on 2 threads
+     * (median of 30 rounds, 2026-11-26 stop 6): 163.7 against 136.4 GFLOP/s for the transposed product
+     * ({@link #swappedTN}) used before; in the paper MLP step (MlpCallProfile) 129 against 92 GFLOP/s.
+     */
+    private void paddedTN(boolean parallel) {
+        int nPad = roundUp(n, NR);
+        if (bPad.length < k * nPad) {
+            bPad = new float[k * nPad];
+        }
+        if (cPad.length < m * nPad) {
+            cPad = new float[m * nPad];
+        }
+        float[] bp = bPad;
+        float[] cp = cPad;
+        for (int p = 0; p < k; p++) {
+            System.arraycopy(b, bOff + p * ldb, bp, p * nPad, n);
+            Arrays.fill(bp, p * nPad + n, (p + 1) * nPad, 0f);
+        }
+        float[] cOrig = c;
+        int cOffOrig = cOff;
+        int ldcOrig = ldc;
+        int nOrig = n;
+        if (accumulate) {
+            for (int i = 0; i < m; i++) {
+                System.arraycopy(cOrig, cOffOrig + i * ldcOrig, cp, i * nPad, nOrig);
+            }
+        }
+        b = bp;
+        bOff = 0;
+        ldb = nPad;
+        c = cp;
+        cOff = 0;
+        ldc = nPad;
+        n = nPad;
+        blocks(parallel);
+        for (int i = 0; i < m; i++) {
+            System.arraycopy(cp, i * nPad, cOrig, cOffOrig + i * ldcOrig, nOrig);
         }
     }
 
@@ -193,7 +251,11 @@ final class VectorGemm {
      * transposing all of dY for two panels. Each element is the same fma chain over p (fma(x, y, s) = fma(y, x, s))
      * in the same k blocks, added to the same old value, so the same bits (VectorGemmShortcutTest). GemmAB
      * (in-process alternation), 384 x 63 x 4,096 on 2 threads: 101.9 against 117.4 and 101.2 against 110.4
-     * GFLOP/s in two runs, the same on one thread; 258 x 192 gained nothing (so n < m / 2 only).
+     * GFLOP/s in two runs, the same on one thread; 258 x 192 gained nothing (so n < m / 2 only). Since stop 6 the
+     * narrow products with an edge panel take {@link #paddedTN}, and products whose panels are all full read A in
+     * place (faster than this: 500 x 224 x 4,096 on 2 threads, 167.9 against 146.3 GFLOP/s), so this serves
+     * n > 192 with an edge panel only (500 x 200 x 4,096: 158.7 against 139.6; 1,000 x 250 x 4,096 146.9 against
+     * 161.0, so not always a gain there either; no model of ours has such a shape).
      */
     private void swappedTN(boolean parallel) {
         float[] aOrig = a;
@@ -587,6 +649,23 @@ final class VectorGemm {
                     }
                 }
                 continue;
+            } else if (form == FORM_TN && cols % NR == 0) {
+                // wider weight gradients, every panel full: B' is packed (shared), and A' (i, p) = A[p, i], MR
+                // consecutive floats of row p, is read in place for full groups of MR rows; a last group of fewer
+                // rows is packed (zero-padded). Against packing every row (in-process alternation, 2 threads, median
+                // of 20-30 rounds, same bits, 2026-11-26 stop 6): 384 x 384 x 4,096 +4.3% to +7.1% in five JVMs,
+                // 192 x 384 x 4,096 +5.2% and +8.6%; the dY transposition was the TN form's largest loss.
+                full = mc - mc % MR;
+                int aBase = aOff + p0 * lda + ic;
+                for (int q = 0; q < full; q += MR) {
+                    int ci = cBase + q * ldc;
+                    for (int t = 0; t < cols; t += NR) {
+                        kernelTN(kcB, a, aBase + q, lda, bShared, bBase + t * kcB, NR, c, ci + t, ldc, load);
+                    }
+                }
+                if (full < mc) {
+                    packATransposed(a, aOff, lda, ic + full, mc - full, p0, kcB, ap, 0);
+                }
             } else if (form == FORM_TN) {
                 packATransposed(a, aOff, lda, ic, mc, p0, kcB, ap, 0);
             } else {

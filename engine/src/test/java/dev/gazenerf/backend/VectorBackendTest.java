@@ -126,8 +126,12 @@ class VectorBackendTest {
      */
     @Test
     void rowsReadInPlaceGiveTheBitsOfPackedRows() {
+        // TN: {250, 258, 130} packs A' (edge panel), {40, 224, 500} and {97, 384, 400} read A in place beside a
+        // packed B' (all panels full, a last group of fewer rows packed), {66, 70, 500} and {50, 150, 300} widen an
+        // edge panel (paddedTN), {64, 64, 1000} to {45, 192, 400} read both in place
         int[][] sizes = {{13, 1, 45}, {37, 33, 400}, {131, 64, 63}, {6, 3, 800}, {250, 258, 130}, {66, 70, 500},
-            {64, 64, 1000}, {6, 96, 800}, {20, 128, 390}};
+            {64, 64, 1000}, {6, 96, 800}, {20, 128, 390}, {40, 224, 500}, {97, 384, 400}, {50, 150, 300},
+            {45, 192, 400}};
         for (VectorBackend be : new VectorBackend[]{one, two}) {
             for (String form : new String[]{"gemmNT", "gemmNN", "gemmTN"}) {
                 for (int[] sz : sizes) {
