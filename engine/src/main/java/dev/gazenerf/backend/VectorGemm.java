@@ -196,35 +196,43 @@ final class VectorGemm {
     private float[] bPad = new float[0];  // paddedTN's B with zero columns up to a multiple of NR
     private float[] cPad = new float[0];  // paddedTN's C, as wide
 
+    /** paddedTN widens B one slab of this many rows at a time (whole k rounds), so its copy stays small. */
+    private static final int PAD_SLAB = 4 * ROUND * KC;
+
     /**
      * A narrow TN product whose last panel is not full ({@code n % NR != 0}, n at most {@value #TN_IN_PLACE_PANELS}
      * panels: the encoded points' 384 x 63 weight gradients) on copies of B and C widened with zero columns to whole
-     * panels, so that both operands are read in place ({@link #tnInPlace}) instead of packed. The padding columns of B
-     * only feed the padding columns of C, which are dropped; every element of C is the same fma chain in the same k
-     * blocks added to the same old value as on the blocked path, so the same bits (VectorGemmShortcutTest). The copies
-     * move k x n + 2 x m x n floats against 2 m n k flops. In-process alternation, 384 x 63 x 4,096 on 2 threads
-     * (median of 30 rounds, 2026-11-26 stop 6): 163.7 against 136.4 GFLOP/s for the transposed product
-     * ({@link #swappedTN}) used before; in the paper MLP step (MlpCallProfile) 129 against 92 GFLOP/s.
+     * panels, so that both operands are read in place ({@link #tnInPlace}) instead of packed. B is widened one slab
+     * of {@link #PAD_SLAB} rows at a time (at most 6,144 x 192 floats, whatever k), each slab a whole number of k
+     * blocks run in order on the widened C. The padding columns of B only feed the padding columns of C, which are
+     * dropped; every element of C is the same fma chain in the same k blocks added to the same old value as on the
+     * blocked path, so the same bits (VectorGemmShortcutTest). The copies move k x n + 2 x m x n floats against
+     * 2 m n k flops. In-process alternation, 384 x 63 x 4,096 on 2 threads (median of 30 rounds, 2026-11-26 stop 6):
+     * 163.7 against 136.4 GFLOP/s for the transposed product ({@link #swappedTN}) used before; in the paper MLP step
+     * (MlpCallProfile) 129 against 92 GFLOP/s.
      */
     private void paddedTN(boolean parallel) {
         int nPad = roundUp(n, NR);
-        if (bPad.length < k * nPad) {
-            bPad = new float[k * nPad];
+        int slabRows = Math.min(k, PAD_SLAB);
+        if (bPad.length < slabRows * nPad) {
+            bPad = new float[slabRows * nPad];
         }
         if (cPad.length < m * nPad) {
             cPad = new float[m * nPad];
         }
         float[] bp = bPad;
         float[] cp = cPad;
-        for (int p = 0; p < k; p++) {
-            System.arraycopy(b, bOff + p * ldb, bp, p * nPad, n);
-            Arrays.fill(bp, p * nPad + n, (p + 1) * nPad, 0f);
-        }
+        float[] bOrig = b;
+        int bOffOrig = bOff;
+        int ldbOrig = ldb;
+        int aOffOrig = aOff;
+        int kOrig = k;
+        boolean accumulateOrig = accumulate;
         float[] cOrig = c;
         int cOffOrig = cOff;
         int ldcOrig = ldc;
         int nOrig = n;
-        if (accumulate) {
+        if (accumulateOrig) {
             for (int i = 0; i < m; i++) {
                 System.arraycopy(cOrig, cOffOrig + i * ldcOrig, cp, i * nPad, nOrig);
             }
@@ -236,7 +244,17 @@ final class VectorGemm {
         cOff = 0;
         ldc = nPad;
         n = nPad;
-        blocks(parallel);
+        for (int s0 = 0; s0 < kOrig; s0 += PAD_SLAB) {
+            int rows = Math.min(PAD_SLAB, kOrig - s0);
+            for (int p = 0; p < rows; p++) {
+                System.arraycopy(bOrig, bOffOrig + (s0 + p) * ldbOrig, bp, p * nPad, nOrig);
+                Arrays.fill(bp, p * nPad + nOrig, (p + 1) * nPad, 0f);
+            }
+            aOff = aOffOrig + s0 * lda;
+            k = rows;
+            accumulate = accumulateOrig || s0 > 0;
+            blocks(parallel);
+        }
         for (int i = 0; i < m; i++) {
             System.arraycopy(cp, i * nPad, cOrig, cOffOrig + i * ldcOrig, nOrig);
         }

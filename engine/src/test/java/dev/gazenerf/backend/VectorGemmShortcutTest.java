@@ -21,10 +21,10 @@ class VectorGemmShortcutTest {
             {192, 127, 1}, {1, 1, 1}, {1, 1, 1000}, {37, 1, 1000}, {1, 37, 1000}, {37, 53, 1}, {1, 200, 1},
             {200, 1, 1}, {1, 70, 5}, {70, 1, 5}, {13, 1, 800}, {1, 13, 800},
             // narrow weight gradients with an edge panel on zero-padded copies (TN with n % 32 != 0, n <= 192:
-            // paddedTN), and wider ones with an edge panel and 2n < m as their transpose (swappedTN); the other forms
-            // take the blocked path
+            // paddedTN; {40, 63, 13000} and {7, 50, 6200} span several of its 6,144-row slabs), and wider ones with
+            // an edge panel and 2n < m as their transpose (swappedTN); the other forms take the blocked path
             {384, 63, 4096}, {384, 63, 1000}, {97, 31, 500}, {200, 99, 385}, {13, 5, 7}, {50, 150, 300},
-            {64, 63, 3000}, {40, 191, 777}, {500, 200, 400}, {450, 210, 385},
+            {64, 63, 3000}, {40, 191, 777}, {500, 200, 400}, {450, 210, 385}, {40, 63, 13000}, {7, 50, 6200},
     };
 
     @Test
