@@ -34,8 +34,8 @@ import java.util.Arrays;
  * large point count: its B' is shared, and narrow ones (at most {@value #TN_IN_PLACE_PANELS} panels) read B in
  * place too.
  *
- * <p>Scratch (the shared packed B', the per-worker packed A' and edge tile) is kept and grown when a
- * call needs more; a warm backend allocates nothing per call.
+ * <p>Scratch (the shared packed B', the per-worker packed A' and edge tile, the padded or transposed copies of the
+ * TN shortcuts) is kept and grown when a call needs more; a warm backend allocates nothing per call.
  */
 final class VectorGemm {
     static final int FORM_NT = 0;
@@ -133,7 +133,7 @@ final class VectorGemm {
 
     /**
      * With {@code shortcuts} false every product takes the blocked path, without {@link #thin} products or the
-     * {@link #swappedTN} form (tests compare the two, bit for bit).
+     * {@link #paddedTN} and {@link #swappedTN} forms (tests compare the two, bit for bit).
      */
     VectorGemm(WorkerPool pool, boolean shortcuts) {
         this.pool = pool;
@@ -263,10 +263,10 @@ final class VectorGemm {
     private float[] cT = new float[0];  // swappedTN's transposed C
 
     /**
-     * A weight gradient with less than half as many columns as rows (the encoded points' 63 columns against 384
-     * rows) computed as its transpose, {@code C^T = B^T A} (still the TN form, operands swapped): the wide operand
-     * dY is then packed as B' panels (vector copies) and the narrow one transposed into A' micro-panels, instead of
-     * transposing all of dY for two panels. Each element is the same fma chain over p (fma(x, y, s) = fma(y, x, s))
+     * A weight gradient with less than half as many columns as rows and an edge panel computed as its transpose,
+     * {@code C^T = B^T A} (still the TN form, operands swapped): the wide operand dY is then packed as B' panels
+     * (vector copies) and the narrow one transposed into A' micro-panels, instead of transposing all of dY for a few
+     * panels. (Written for the encoded points' 384 x 63 weight gradients, which {@link #paddedTN} now serves.) Each element is the same fma chain over p (fma(x, y, s) = fma(y, x, s))
      * in the same k blocks, added to the same old value, so the same bits (VectorGemmShortcutTest). GemmAB
      * (in-process alternation), 384 x 63 x 4,096 on 2 threads: 101.9 against 117.4 and 101.2 against 110.4
      * GFLOP/s in two runs, the same on one thread; 258 x 192 gained nothing (so n < m / 2 only). Since stop 6 the

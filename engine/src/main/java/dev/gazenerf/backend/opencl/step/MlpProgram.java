@@ -9,10 +9,10 @@ import dev.gazenerf.tensor.ParamLayout;
 
 /**
  * The launches of {@link NerfMlp#forward} and {@link NerfMlp#backward} (the hoisted path with RGB_layer_0 folded
- * into RGB_layer_1, same math and summation orders; every per-point gemm of forward carries its bias + activation as a fused epilogue, so forward makes one
- * pass over each activation instead of two) over regions of a {@link DeviceArena}'s heap. The constructor lays out the
- * activations backward needs (all of them: no chunking) in a {@link HeapLayout}; {@link #forward} and
- * {@link #backward} append the launches once the arena exists.
+ * into RGB_layer_1, same math and summation orders; every per-point gemm of forward carries its bias + activation
+ * as a fused epilogue, so forward makes one pass over each activation instead of two) over regions of a
+ * {@link DeviceArena}'s heap. The constructor lays out the activations backward needs (all of them: no chunking) in
+ * a {@link HeapLayout}; {@link #forward} and {@link #backward} append the launches once the arena exists.
  */
 final class MlpProgram {
     private final NerfMlpConfig cfg;
