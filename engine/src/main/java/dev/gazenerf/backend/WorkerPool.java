@@ -102,7 +102,7 @@ final class WorkerPool implements AutoCloseable {
         long since = System.nanoTime();
         int spins = 0;
         while (done.get() != count) {
-            if ((++spins & 63) != 0 || System.nanoTime() - since < SPIN_NANOS) {
+            if (stillSpinning(++spins, since)) {
                 Thread.onSpinWait();
             } else {
                 LockSupport.park(this);
@@ -126,11 +126,11 @@ final class WorkerPool implements AutoCloseable {
     private void work(int worker) {
         while (true) {
             long s = state.get();
-            int index = (int) (s & MASK);
-            int count = (int) ((s >>> BITS) & MASK);
-            if (index >= count) {
+            if (exhausted(s)) {
                 return;
             }
+            int index = (int) (s & MASK);
+            int count = (int) ((s >>> BITS) & MASK);
             if (!state.compareAndSet(s, s + 1)) {
                 continue;
             }
@@ -147,10 +147,14 @@ final class WorkerPool implements AutoCloseable {
         }
     }
 
-    /** Whether the current generation has no task left to claim. */
-    private boolean idle() {
-        long s = state.get();
+    /** Whether the generation in {@code s} has no task left to claim. */
+    private static boolean exhausted(long s) {
         return (int) (s & MASK) >= (int) ((s >>> BITS) & MASK);
+    }
+
+    /** Whether a wait that began at {@code since} still spins ({@link #SPIN_NANOS}; the clock read every 64 spins). */
+    private static boolean stillSpinning(int spins, long since) {
+        return (spins & 63) != 0 || System.nanoTime() - since < SPIN_NANOS;
     }
 
     private void loop(int index) {
@@ -160,10 +164,10 @@ final class WorkerPool implements AutoCloseable {
             // dispatches 145 times), and waking a parked worker took 24-33 us each time
             long since = System.nanoTime();
             int spins = 0;
-            while (idle() && !closed && ((++spins & 63) != 0 || System.nanoTime() - since < SPIN_NANOS)) {
+            while (exhausted(state.get()) && !closed && stillSpinning(++spins, since)) {
                 Thread.onSpinWait();
             }
-            if (idle() && !closed) {
+            if (exhausted(state.get()) && !closed) {
                 LockSupport.park(this);  // a dispatch after idle() leaves a permit: park returns at once
             }
         }
