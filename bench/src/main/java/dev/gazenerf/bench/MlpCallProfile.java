@@ -3,13 +3,8 @@ package dev.gazenerf.bench;
 import dev.gazenerf.backend.Backend;
 import dev.gazenerf.backend.Backends;
 
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Where the paper MLP's training step ({@link MlpBenchmark#trainStep}'s work) spends its time, call by call: the
@@ -28,55 +23,13 @@ public final class MlpCallProfile {
     private MlpCallProfile() {
     }
 
-    private static final class Timed implements InvocationHandler {
-        final Backend target;
-        final Map<String, long[]> table = new TreeMap<>();  // key -> {nanos, calls, flops}
-        boolean on;
-
-        Timed(Backend target) {
-            this.target = target;
-        }
-
-        @Override
-        public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
-            if (method.isDefault()) {
-                return InvocationHandler.invokeDefault(proxy, method, args);
-            }
-            long t0 = System.nanoTime();
-            Object r;
-            try {
-                r = method.invoke(target, args);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-            long dt = System.nanoTime() - t0;
-            if (on && args != null) {
-                String name = method.getName();
-                long flops = 0;
-                if (name.startsWith("gemm")) {
-                    int m = (Integer) args[0];
-                    int n = (Integer) args[1];
-                    int k = (Integer) args[2];
-                    name = name.substring(4) + " " + m + "x" + n + "x" + k;
-                    flops = 2L * m * n * k;
-                }
-                long[] v = table.computeIfAbsent(name, x -> new long[3]);
-                v[0] += dt;
-                v[1]++;
-                v[2] += flops;
-            }
-            return r;
-        }
-    }
-
     public static void main(String[] args) throws Exception {
         int points = args.length > 0 ? Integer.parseInt(args[0]) : 4096;
         int steps = args.length > 1 ? Integer.parseInt(args[1]) : 30;
         double peak = args.length > 2 ? Double.parseDouble(args[2]) : Double.NaN;
-        Backend raw = Backends.create(System.getProperty("gazenerf.backend", "vector"));
-        Timed timed = new Timed(raw);
-        Backend be = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
-                timed);
+        TimedBackend timed = new TimedBackend(Backends.create(System.getProperty("gazenerf.backend", "vector")), true);
+        Backend raw = timed.target();
+        Backend be = timed.backend();
         // MlpBenchmark's own step on the wrapped backend (its set-up checks the results against scalar first)
         MlpBenchmark bench = new MlpBenchmark();
         bench.points = points;
