@@ -44,6 +44,8 @@ final class VectorGemm {
 
     private static final VectorSpecies<Float> S = VectorKernels.SPECIES;
     private static final int VL = S.length();
+    /** The species' vector class: every store casts to it first (see {@link VectorKernels#VECTOR_CLASS}). */
+    private static final Class<?> VECTOR_CLASS = S.vectorType();
     /**
      * Rows of the micro-kernel. 6 rows by 2 vectors: 12 accumulators, which with the 2 loaded vectors of B and
      * the broadcast fit in the 16 vector registers of AVX2 as well as in AVX-512's 32. (A 4 by 4 kernel was as
@@ -438,7 +440,7 @@ final class VectorGemm {
     }
 
     private void storeSum(FloatVector s, int ci, boolean load) {
-        (load ? s.add(FloatVector.fromArray(S, c, ci)) : s).intoArray(c, ci);
+        ((FloatVector) VECTOR_CLASS.cast(load ? s.add(FloatVector.fromArray(S, c, ci)) : s)).intoArray(c, ci);
     }
 
     /** C[i0 .. i1, 0] for n = 1 with A' columns contiguous (TN): lanes along i, one fma chain per lane. */
@@ -791,32 +793,32 @@ final class VectorGemm {
                 c50 = c50.add(FloatVector.fromArray(S, c, r5));
                 c51 = c51.add(FloatVector.fromArray(S, c, r5 + VL));
             }
-            c00.intoArray(c, r0);
-            c01.intoArray(c, r0 + VL);
-            c10.intoArray(c, r1);
-            c11.intoArray(c, r1 + VL);
-            c20.intoArray(c, r2);
-            c21.intoArray(c, r2 + VL);
-            c30.intoArray(c, r3);
-            c31.intoArray(c, r3 + VL);
-            c40.intoArray(c, r4);
-            c41.intoArray(c, r4 + VL);
-            c50.intoArray(c, r5);
-            c51.intoArray(c, r5 + VL);
+            ((FloatVector) VECTOR_CLASS.cast(c00)).intoArray(c, r0);
+            ((FloatVector) VECTOR_CLASS.cast(c01)).intoArray(c, r0 + VL);
+            ((FloatVector) VECTOR_CLASS.cast(c10)).intoArray(c, r1);
+            ((FloatVector) VECTOR_CLASS.cast(c11)).intoArray(c, r1 + VL);
+            ((FloatVector) VECTOR_CLASS.cast(c20)).intoArray(c, r2);
+            ((FloatVector) VECTOR_CLASS.cast(c21)).intoArray(c, r2 + VL);
+            ((FloatVector) VECTOR_CLASS.cast(c30)).intoArray(c, r3);
+            ((FloatVector) VECTOR_CLASS.cast(c31)).intoArray(c, r3 + VL);
+            ((FloatVector) VECTOR_CLASS.cast(c40)).intoArray(c, r4);
+            ((FloatVector) VECTOR_CLASS.cast(c41)).intoArray(c, r4 + VL);
+            ((FloatVector) VECTOR_CLASS.cast(c50)).intoArray(c, r5);
+            ((FloatVector) VECTOR_CLASS.cast(c51)).intoArray(c, r5 + VL);
             return;
         }
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, VL);
-        c10.intoArray(tile, NR);
-        c11.intoArray(tile, NR + VL);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + VL);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + VL);
-        c40.intoArray(tile, 4 * NR);
-        c41.intoArray(tile, 4 * NR + VL);
-        c50.intoArray(tile, 5 * NR);
-        c51.intoArray(tile, 5 * NR + VL);
+        ((FloatVector) VECTOR_CLASS.cast(c00)).intoArray(tile, 0);
+        ((FloatVector) VECTOR_CLASS.cast(c01)).intoArray(tile, VL);
+        ((FloatVector) VECTOR_CLASS.cast(c10)).intoArray(tile, NR);
+        ((FloatVector) VECTOR_CLASS.cast(c11)).intoArray(tile, NR + VL);
+        ((FloatVector) VECTOR_CLASS.cast(c20)).intoArray(tile, 2 * NR);
+        ((FloatVector) VECTOR_CLASS.cast(c21)).intoArray(tile, 2 * NR + VL);
+        ((FloatVector) VECTOR_CLASS.cast(c30)).intoArray(tile, 3 * NR);
+        ((FloatVector) VECTOR_CLASS.cast(c31)).intoArray(tile, 3 * NR + VL);
+        ((FloatVector) VECTOR_CLASS.cast(c40)).intoArray(tile, 4 * NR);
+        ((FloatVector) VECTOR_CLASS.cast(c41)).intoArray(tile, 4 * NR + VL);
+        ((FloatVector) VECTOR_CLASS.cast(c50)).intoArray(tile, 5 * NR);
+        ((FloatVector) VECTOR_CLASS.cast(c51)).intoArray(tile, 5 * NR + VL);
         writeTile(tile, c, ci, ldc, load, mr, nr);
     }
 
@@ -945,18 +947,18 @@ final class VectorGemm {
             c50 = c50.add(FloatVector.fromArray(S, c, r5));
             c51 = c51.add(FloatVector.fromArray(S, c, r5 + VL));
         }
-        c00.intoArray(c, r0);
-        c01.intoArray(c, r0 + VL);
-        c10.intoArray(c, r1);
-        c11.intoArray(c, r1 + VL);
-        c20.intoArray(c, r2);
-        c21.intoArray(c, r2 + VL);
-        c30.intoArray(c, r3);
-        c31.intoArray(c, r3 + VL);
-        c40.intoArray(c, r4);
-        c41.intoArray(c, r4 + VL);
-        c50.intoArray(c, r5);
-        c51.intoArray(c, r5 + VL);
+        ((FloatVector) VECTOR_CLASS.cast(c00)).intoArray(c, r0);
+        ((FloatVector) VECTOR_CLASS.cast(c01)).intoArray(c, r0 + VL);
+        ((FloatVector) VECTOR_CLASS.cast(c10)).intoArray(c, r1);
+        ((FloatVector) VECTOR_CLASS.cast(c11)).intoArray(c, r1 + VL);
+        ((FloatVector) VECTOR_CLASS.cast(c20)).intoArray(c, r2);
+        ((FloatVector) VECTOR_CLASS.cast(c21)).intoArray(c, r2 + VL);
+        ((FloatVector) VECTOR_CLASS.cast(c30)).intoArray(c, r3);
+        ((FloatVector) VECTOR_CLASS.cast(c31)).intoArray(c, r3 + VL);
+        ((FloatVector) VECTOR_CLASS.cast(c40)).intoArray(c, r4);
+        ((FloatVector) VECTOR_CLASS.cast(c41)).intoArray(c, r4 + VL);
+        ((FloatVector) VECTOR_CLASS.cast(c50)).intoArray(c, r5);
+        ((FloatVector) VECTOR_CLASS.cast(c51)).intoArray(c, r5 + VL);
     }
 
     /**
@@ -1007,18 +1009,18 @@ final class VectorGemm {
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
         }
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, VL);
-        c10.intoArray(tile, NR);
-        c11.intoArray(tile, NR + VL);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + VL);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + VL);
-        c40.intoArray(tile, 4 * NR);
-        c41.intoArray(tile, 4 * NR + VL);
-        c50.intoArray(tile, 5 * NR);
-        c51.intoArray(tile, 5 * NR + VL);
+        ((FloatVector) VECTOR_CLASS.cast(c00)).intoArray(tile, 0);
+        ((FloatVector) VECTOR_CLASS.cast(c01)).intoArray(tile, VL);
+        ((FloatVector) VECTOR_CLASS.cast(c10)).intoArray(tile, NR);
+        ((FloatVector) VECTOR_CLASS.cast(c11)).intoArray(tile, NR + VL);
+        ((FloatVector) VECTOR_CLASS.cast(c20)).intoArray(tile, 2 * NR);
+        ((FloatVector) VECTOR_CLASS.cast(c21)).intoArray(tile, 2 * NR + VL);
+        ((FloatVector) VECTOR_CLASS.cast(c30)).intoArray(tile, 3 * NR);
+        ((FloatVector) VECTOR_CLASS.cast(c31)).intoArray(tile, 3 * NR + VL);
+        ((FloatVector) VECTOR_CLASS.cast(c40)).intoArray(tile, 4 * NR);
+        ((FloatVector) VECTOR_CLASS.cast(c41)).intoArray(tile, 4 * NR + VL);
+        ((FloatVector) VECTOR_CLASS.cast(c50)).intoArray(tile, 5 * NR);
+        ((FloatVector) VECTOR_CLASS.cast(c51)).intoArray(tile, 5 * NR + VL);
         writeTile(tile, c, ci, ldc, load, MR, nr);
     }
 
@@ -1089,18 +1091,18 @@ final class VectorGemm {
             c50 = c50.add(FloatVector.fromArray(S, c, r5));
             c51 = c51.add(FloatVector.fromArray(S, c, r5 + VL));
         }
-        c00.intoArray(c, r0);
-        c01.intoArray(c, r0 + VL);
-        c10.intoArray(c, r1);
-        c11.intoArray(c, r1 + VL);
-        c20.intoArray(c, r2);
-        c21.intoArray(c, r2 + VL);
-        c30.intoArray(c, r3);
-        c31.intoArray(c, r3 + VL);
-        c40.intoArray(c, r4);
-        c41.intoArray(c, r4 + VL);
-        c50.intoArray(c, r5);
-        c51.intoArray(c, r5 + VL);
+        ((FloatVector) VECTOR_CLASS.cast(c00)).intoArray(c, r0);
+        ((FloatVector) VECTOR_CLASS.cast(c01)).intoArray(c, r0 + VL);
+        ((FloatVector) VECTOR_CLASS.cast(c10)).intoArray(c, r1);
+        ((FloatVector) VECTOR_CLASS.cast(c11)).intoArray(c, r1 + VL);
+        ((FloatVector) VECTOR_CLASS.cast(c20)).intoArray(c, r2);
+        ((FloatVector) VECTOR_CLASS.cast(c21)).intoArray(c, r2 + VL);
+        ((FloatVector) VECTOR_CLASS.cast(c30)).intoArray(c, r3);
+        ((FloatVector) VECTOR_CLASS.cast(c31)).intoArray(c, r3 + VL);
+        ((FloatVector) VECTOR_CLASS.cast(c40)).intoArray(c, r4);
+        ((FloatVector) VECTOR_CLASS.cast(c41)).intoArray(c, r4 + VL);
+        ((FloatVector) VECTOR_CLASS.cast(c50)).intoArray(c, r5);
+        ((FloatVector) VECTOR_CLASS.cast(c51)).intoArray(c, r5 + VL);
     }
 
     /**
@@ -1147,18 +1149,18 @@ final class VectorGemm {
             c51 = x.fma(b1v, c51);
             bi += ldb;
         }
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, VL);
-        c10.intoArray(tile, NR);
-        c11.intoArray(tile, NR + VL);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + VL);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + VL);
-        c40.intoArray(tile, 4 * NR);
-        c41.intoArray(tile, 4 * NR + VL);
-        c50.intoArray(tile, 5 * NR);
-        c51.intoArray(tile, 5 * NR + VL);
+        ((FloatVector) VECTOR_CLASS.cast(c00)).intoArray(tile, 0);
+        ((FloatVector) VECTOR_CLASS.cast(c01)).intoArray(tile, VL);
+        ((FloatVector) VECTOR_CLASS.cast(c10)).intoArray(tile, NR);
+        ((FloatVector) VECTOR_CLASS.cast(c11)).intoArray(tile, NR + VL);
+        ((FloatVector) VECTOR_CLASS.cast(c20)).intoArray(tile, 2 * NR);
+        ((FloatVector) VECTOR_CLASS.cast(c21)).intoArray(tile, 2 * NR + VL);
+        ((FloatVector) VECTOR_CLASS.cast(c30)).intoArray(tile, 3 * NR);
+        ((FloatVector) VECTOR_CLASS.cast(c31)).intoArray(tile, 3 * NR + VL);
+        ((FloatVector) VECTOR_CLASS.cast(c40)).intoArray(tile, 4 * NR);
+        ((FloatVector) VECTOR_CLASS.cast(c41)).intoArray(tile, 4 * NR + VL);
+        ((FloatVector) VECTOR_CLASS.cast(c50)).intoArray(tile, 5 * NR);
+        ((FloatVector) VECTOR_CLASS.cast(c51)).intoArray(tile, 5 * NR + VL);
         writeTile(tile, c, ci, ldc, load, mr, NR);
     }
 
@@ -1239,7 +1241,7 @@ final class VectorGemm {
         if (t + NR <= nc) {
             for (int p = 0; p < kc; p++, d += NR, src += ldb) {
                 for (int v = 0; v < NR; v += VL) {
-                    FloatVector.fromArray(S, b, src + v).intoArray(bp, d + v);
+                    ((FloatVector) VECTOR_CLASS.cast(FloatVector.fromArray(S, b, src + v))).intoArray(bp, d + v);
                 }
             }
         } else {

@@ -23,6 +23,20 @@ public final class VectorKernels {
     public static final VectorSpecies<Float> SPECIES = chooseSpecies();
     private static final VectorSpecies<Float> S = SPECIES;
     private static final int VL = S.length();
+    /**
+     * The species' vector class. Every store of the vector kernels casts its vector to it first.
+     * {@code FloatVector.intoArray} compiles to a vector store only when C2 knows the receiver's exact class, which it
+     * otherwise learns from a receiver-type profile guard. About one JVM start in 30 to 50 compiled
+     * {@code VectorGemm.kernelRows} with all 12 tile stores left as allocating Java code (logged with
+     * -XX:+PrintInlining: the guard's exact type did not reach the store) and ran the paper MLP step 7x slower. A
+     * {@code Class.cast} on a constant class is a C2 intrinsic, a type check whose result has the exact type, so the
+     * store no longer depends on the profile; a helper method could be left out of line in a large kernel and box
+     * its argument. Not proven on the rare failure itself: {@code -XX:PerMethodTrapLimit=0} forces failed stores
+     * in every start; with the casts kernelRows' stores compile there and the step takes 270-360 instead of 580-940
+     * ms (the packed kernel's still fail, as that flag also refuses the cast's intrinsic). bench/PROFILE.md,
+     * 2026-11-26 stop 7.
+     */
+    public static final Class<?> VECTOR_CLASS = S.vectorType();
 
     private VectorKernels() {
     }
@@ -109,7 +123,7 @@ public final class VectorKernels {
                     } else if (act == Activation.LEAKY_RELU.code) {
                         x = x.mul(Activation.LEAKY_SLOPE).blend(x, x.compare(VectorOperators.GT, 0f));
                     }
-                    x.intoArray(y, row + c);
+                    ((FloatVector) VECTOR_CLASS.cast(x)).intoArray(y, row + c);
                 }
             }
             for (; c < cols; c++) {
@@ -146,7 +160,7 @@ public final class VectorKernels {
                         g = g.mul(out).mul(one.sub(out));
                     }
                 }
-                g.intoArray(dx, xRow + c);
+                ((FloatVector) VECTOR_CLASS.cast(g)).intoArray(dx, xRow + c);
             }
             for (; c < cols; c++) {
                 dx[xRow + c] = Activation.backward(act, dy[dRow + c], y[yRow + c]);
@@ -204,7 +218,7 @@ public final class VectorKernels {
         if (accumulate) {
             s = FloatVector.fromArray(S, out, i).add(s);
         }
-        s.intoArray(out, i);
+        ((FloatVector) VECTOR_CLASS.cast(s)).intoArray(out, i);
     }
 
     /** Rows {@code [r0, r1)} of {@code Backend.copy2d}: {@code dst[r, c] = (accumulate ? dst[r,c] : 0) + src[r, c]}. */
@@ -222,7 +236,8 @@ public final class VectorKernels {
             int si = srcOff + r * ldsrc;
             int c = 0;
             for (; c < bound; c += VL) {
-                FloatVector.fromArray(S, dst, di + c).add(FloatVector.fromArray(S, src, si + c)).intoArray(dst, di + c);
+                FloatVector sum = FloatVector.fromArray(S, dst, di + c).add(FloatVector.fromArray(S, src, si + c));
+                ((FloatVector) VECTOR_CLASS.cast(sum)).intoArray(dst, di + c);
             }
             for (; c < cols; c++) {
                 dst[di + c] = dst[di + c] + src[si + c];
@@ -284,10 +299,11 @@ public final class VectorKernels {
             FloatVector g = FloatVector.fromArray(S, grad, i);
             FloatVector mi = FloatVector.fromArray(S, m, i).mul(beta1).add(g.mul(oneMinusB1));
             FloatVector vi = FloatVector.fromArray(S, v, i).mul(beta2).add(g.mul(oneMinusB2).mul(g));
-            mi.intoArray(m, i);
-            vi.intoArray(v, i);
+            ((FloatVector) VECTOR_CLASS.cast(mi)).intoArray(m, i);
+            ((FloatVector) VECTOR_CLASS.cast(vi)).intoArray(v, i);
             FloatVector denom = vi.sqrt().div(sqrtBias2).add(eps);
-            FloatVector.fromArray(S, param, i).sub(mi.mul(stepSize).div(denom)).intoArray(param, i);
+            FloatVector p = FloatVector.fromArray(S, param, i).sub(mi.mul(stepSize).div(denom));
+            ((FloatVector) VECTOR_CLASS.cast(p)).intoArray(param, i);
         }
         for (; i < i1; i++) {
             float g = grad[i];

@@ -16,6 +16,8 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class ParallelRenderKernels implements RenderKernels {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    /** The species' vector class: every store casts to it first (see {@link VectorKernels#VECTOR_CLASS}). */
+    private static final Class<?> VECTOR_CLASS = SPECIES.vectorType();
 
     private final WorkerPool pool;
     /** Rotation matrices of the images of the current call, (images, 9); grown when too small. */
@@ -83,8 +85,8 @@ public final class ParallelRenderKernels implements RenderKernels {
             int f = featOff + s * ldf;
             int c = 0;
             for (; c < bound; c += SPECIES.length()) {
-                FloatVector.fromArray(SPECIES, feat, f + c).fma(wv, FloatVector.fromArray(SPECIES, merged, m + c))
-                        .intoArray(merged, m + c);
+                ((FloatVector) VECTOR_CLASS.cast(FloatVector.fromArray(SPECIES, feat, f + c)
+                        .fma(wv, FloatVector.fromArray(SPECIES, merged, m + c)))).intoArray(merged, m + c);
             }
             for (; c < channels; c++) {
                 merged[m + c] += w * feat[f + c];
@@ -94,8 +96,8 @@ public final class ParallelRenderKernels implements RenderKernels {
         FloatVector bav = FloatVector.broadcast(SPECIES, ba);
         int c = 0;
         for (; c < bound; c += SPECIES.length()) {
-            FloatVector.fromArray(SPECIES, bg, b + c).fma(bav, FloatVector.fromArray(SPECIES, merged, m + c))
-                    .intoArray(merged, m + c);
+            ((FloatVector) VECTOR_CLASS.cast(FloatVector.fromArray(SPECIES, bg, b + c)
+                    .fma(bav, FloatVector.fromArray(SPECIES, merged, m + c)))).intoArray(merged, m + c);
         }
         for (; c < channels; c++) {
             merged[m + c] += ba * bg[b + c];
@@ -180,7 +182,8 @@ public final class ParallelRenderKernels implements RenderKernels {
             int df = dFeatOff + s * lddf;
             int c = 0;
             for (; c < bound; c += SPECIES.length()) {
-                FloatVector.fromArray(SPECIES, dMerged, g + c).mul(wv).intoArray(dFeat, df + c);
+                ((FloatVector) VECTOR_CLASS.cast(FloatVector.fromArray(SPECIES, dMerged, g + c).mul(wv)))
+                        .intoArray(dFeat, df + c);
             }
             for (; c < channels; c++) {
                 dFeat[df + c] = w * dMerged[g + c];
@@ -200,8 +203,8 @@ public final class ParallelRenderKernels implements RenderKernels {
             int g = dMergedOff + r * channels;
             int c = 0;
             for (; c < bound; c += SPECIES.length()) {
-                FloatVector.fromArray(SPECIES, dMerged, g + c).fma(bav, FloatVector.fromArray(SPECIES, dBg, b + c))
-                        .intoArray(dBg, b + c);
+                ((FloatVector) VECTOR_CLASS.cast(FloatVector.fromArray(SPECIES, dMerged, g + c)
+                        .fma(bav, FloatVector.fromArray(SPECIES, dBg, b + c)))).intoArray(dBg, b + c);
             }
             for (; c < channels; c++) {
                 dBg[b + c] += dMerged[g + c] * ba;
@@ -439,7 +442,7 @@ public final class ParallelRenderKernels implements RenderKernels {
             acc = acc.add(FloatVector.fromArray(SPECIES, in, i20 + c).mul(wc));
             acc = acc.add(FloatVector.fromArray(SPECIES, in, i21 + c).mul(we));
             acc = acc.add(FloatVector.fromArray(SPECIES, in, i22 + c).mul(wc));
-            acc.intoArray(out, o + c);
+            ((FloatVector) VECTOR_CLASS.cast(acc)).intoArray(out, o + c);
         }
         for (; c < channels; c++) {
             float v = 0f;
@@ -530,7 +533,7 @@ public final class ParallelRenderKernels implements RenderKernels {
             if (w22 != 0f) {
                 acc = acc.add(FloatVector.fromArray(SPECIES, dOut, o22 + c).mul(w22));
             }
-            acc.intoArray(dIn, d + c);
+            ((FloatVector) VECTOR_CLASS.cast(acc)).intoArray(dIn, d + c);
         }
         for (; c < channels; c++) {
             float v = accumulate ? dIn[d + c] : 0f;
